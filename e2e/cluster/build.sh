@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Builds the local control plane from Go modules, once per version:
+#   etcd (wrapper module around go.etcd.io/etcd/server/v3),
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
+#   (wrapper module around k8s.io/kubernetes with every staging module replaced by its v0.Y.Z),
+#   kwok (go install).
+# Output: one directory per component and version in the cache; nothing is built twice.
+# Prints the bin directory of each component as KEY=path lines on stdout (for up.sh).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+cache=${HIGHLANDER_CACHE:-$HOME/.cache/highlander}
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+export GOTOOLCHAIN=local
+
+log() { echo "build: $*" >&2; }
+
+k8s_dir=$cache/bin/kubernetes-v$K8S_VERSION
+etcd_dir=$cache/bin/etcd-v$ETCD_VERSION
+kwok_dir=$cache/bin/kwok-v$KWOK_VERSION
+
+build_etcd() {
+  [ -x "$etcd_dir/etcd" ] && return 0
+  log "etcd v$ETCD_VERSION (cold build)"
+  local w; w=$(mktemp -d)
+  # etcd's own go.mod replaces its sibling modules with local paths; a wrapper module
+  # lets Go resolve them from the module proxy at the same version instead.
+  cat > "$w/go.mod" <<MOD
+module highlander.local/etcdbin
+
+go 1.24
+MOD
+  (cd "$w" && go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" >&2 \
+     && go build -trimpath -ldflags "-s -w" -o "$w/out/etcd" go.etcd.io/etcd/server/v3 >&2)
+  mkdir -p "$etcd_dir" && mv "$w/out/etcd" "$etcd_dir/etcd"
+  rm -rf "$w"
+}
+
+build_kubernetes() {
+  [ -x "$k8s_dir/kube-apiserver" ] && [ -x "$k8s_dir/kube-controller-manager" ] \
+    && [ -x "$k8s_dir/kube-scheduler" ] && [ -x "$k8s_dir/kubectl" ] && return 0
+  log "kubernetes v$K8S_VERSION (cold build)"
+  local w; w=$(mktemp -d)
+  # k8s.io/kubernetes replaces its staging modules with ./staging/src paths, which do not
+  # exist in the module download; replace each with the published v0.Y.Z of the same release.
+  local upstream
+  upstream=$(curl -fsS "${GOPROXY_URL:-https://proxy.golang.org}/k8s.io/kubernetes/@v/v$K8S_VERSION.mod" 2>/dev/null) \
+    || upstream=$(cd "$w" && go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' | xargs cat)
+  local minor=${K8S_VERSION#*.}; minor=${minor%%.*}
+  {
+    echo "module highlander.local/k8sbin"
+    echo
+    echo "go 1.24.0"
+    echo
+    echo "godebug default=go1.24"
+    echo
+    echo "require k8s.io/kubernetes v$K8S_VERSION"
+    echo
+    echo "replace ("
+    echo "$upstream" | sed -n 's#^\s*\(k8s.io/[a-z0-9-]*\) => ./staging/src/k8s.io/.*#\1#p' \
+      | while read -r m; do echo "	$m => $m v0.$minor.${K8S_VERSION##*.}"; done
+    echo ")"
+  } > "$w/go.mod"
+  local pkg=k8s.io/component-base/version cpkg=k8s.io/client-go/pkg/version ld=""
+  local date; date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  for p in $pkg $cpkg; do
+    ld="$ld -X $p.gitVersion=v$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+    ld="$ld -X $p.gitTreeState=clean -X $p.buildDate=$date"
+  done
+  (cd "$w" && GOFLAGS="$GOFLAGS -mod=mod" go build -trimpath -ldflags "-s -w $ld" -o "$w/out/" \
+      k8s.io/kubernetes/cmd/kube-apiserver \
+      k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler \
+      k8s.io/kubernetes/cmd/kubectl >&2)
+  mkdir -p "$k8s_dir" && mv "$w"/out/* "$k8s_dir/"
+  rm -rf "$w"
+}
+
+build_kwok() {
+  [ -x "$kwok_dir/kwok" ] && return 0
+  log "kwok v$KWOK_VERSION (cold build)"
+  local w; w=$(mktemp -d)
+  GOBIN="$w" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION" >&2
+  mkdir -p "$kwok_dir" && mv "$w/kwok" "$kwok_dir/kwok"
+  rm -rf "$w"
+}
+
+start=$(date +%s)
+build_etcd
+build_kwok
+build_kubernetes
+log "ready in $(( $(date +%s) - start )) s"
+echo "ETCD_BIN=$etcd_dir/etcd"
+echo "KWOK_BIN=$kwok_dir/kwok"
+echo "K8S_BIN_DIR=$k8s_dir"
