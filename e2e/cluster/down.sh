@@ -8,5 +8,5 @@ run=$STATE_DIR/cluster
 for p in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
   stop_pidfile "$run/pids/$p.pid" "$p"
 done
-rm -rf "$run" "$STATE_DIR/kubeconfig"
+rm -rf "$run" "$STATE_DIR/kubeconfig" "$STATE_DIR/bin" "$STATE_DIR/kube-cache"
 log "cluster down"

@@ -47,7 +47,10 @@ stop_pidfile() {
 # apt_install PACKAGE...: installs Debian packages that are missing (root only).
 apt_install() {
   local missing=() p
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  # dpkg -s also succeeds for a removed package whose config files remain: check the status.
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "$(id -u)" -eq 0 ] || die "missing Debian packages: ${missing[*]} (run as root or install them)"
   log "installing ${missing[*]} from Debian packages"
