@@ -1,0 +1,52 @@
+# Highlander — developer entry points. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_MODULES := node_modules/.package-lock.json
+
+.PHONY: help deps lint typecheck test test-unit test-e2e cluster-up cluster-down \
+        services-up services-down build-cluster clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: $(NODE_MODULES) ## install npm dependencies from the lockfile
+
+lint: deps ## ESLint (type-aware; floating promises are errors)
+	npx eslint --max-warnings=0 .
+
+typecheck: deps ## TypeScript, strict, for the code and the e2e tests
+	npx tsc -p tsconfig.json
+	npx tsc -p e2e/tsconfig.json
+
+test-unit: deps ## unit tests (no network)
+	node scripts/run-tests.mjs unit
+
+test-e2e: deps ## e2e tests; starts the cluster and servers if needed, stops what it started
+	bash e2e/run.sh
+
+test: deps ## everything CI runs: lint, type-check, unit and e2e tests, one summary line
+	@rm -rf .cluster/results
+	$(MAKE) --no-print-directory lint typecheck test-unit test-e2e
+	@node scripts/run-tests.mjs summary
+
+build-cluster: ## build the control plane binaries into the cache (once per version)
+	bash e2e/cluster/build.sh >/dev/null
+
+cluster-up: deps ## start the local control plane; kubeconfig at .cluster/kubeconfig
+	bash e2e/cluster/up.sh
+
+cluster-down: ## stop the local control plane and remove its state
+	bash e2e/cluster/down.sh
+
+services-up: deps ## start Redis, PostgreSQL and the Spanner emulator; see .cluster/services.env
+	bash e2e/services/up.sh
+
+services-down: ## stop the lock-store servers and remove their state
+	bash e2e/services/down.sh
+
+clean: cluster-down services-down ## stop everything and remove .cluster
+	rm -rf .cluster

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the end-to-end tests against the local control plane and the lock-store servers.
+# Starts whatever is not running yet and stops, afterwards, only what it started itself,
+# so a developer's running cluster survives `make test`.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/common.sh"
+
+started=()
+cleanup() {
+  local s
+  for s in "${started[@]}"; do bash "$here/$s/down.sh" || true; done
+}
+trap cleanup EXIT
+
+[ -f "$STATE_DIR/cluster/cluster.env" ] || started+=(cluster)
+[ -f "$STATE_DIR/services.env" ] || started+=(services)
+bash "$here/cluster/up.sh"
+bash "$here/services/up.sh"
+node "$REPO_ROOT/scripts/run-tests.mjs" e2e "$@"
