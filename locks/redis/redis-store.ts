@@ -1,0 +1,393 @@
+// A lock held in Redis: one hash key `{holder, epoch}` whose TTL is the hold, beside a
+// persistent counter that hands out epochs, so epochs keep increasing after the key expired.
+// Acquire, renew and release are each one Lua script (atomic, EVALSHA), compare holder AND
+// epoch, and never delete another holder's key. Expiry is Redis's own TTL: no client clock
+// decides who holds the lock. Acquire and release PUBLISH on the tenant's channel, so
+// followers learn of a release at once (keyspace `expired` events are late and lossy).
+import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import type { AcquireResult, CallOptions, Grant, LockEvent, LockState, LockStore, LockStoreErrorCode } from '../lock-store.ts';
+import { LockStoreError, withDeadline } from '../lock-store.ts';
+
+/** Prefix of every Redis name the store uses (`redis-cli keys "highlander-leader-*"`). */
+export const DEFAULT_KEY_PREFIX = 'highlander-leader-';
+
+/** Settings of a {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** The server as `host:port` (`[::1]:6379` for IPv6). */
+  addr: string;
+  /** ACL user (Redis 6+); without it, `password` authenticates the `default` user. */
+  username?: string;
+  password?: string;
+  /** Database index (SELECT). Pub/sub channels are server-wide, whatever the database. */
+  db?: number;
+  /** Connect with TLS (Node's defaults: the server certificate is verified). */
+  tls?: boolean;
+  /** The election's tenant: the lock key is `<keyPrefix>lock:<tenant>`. Default `default`. */
+  tenant?: string;
+  /** Deadline of each call, connecting included. Default 5000. */
+  timeoutMs?: number;
+  /** Prefix of the lock key, the epoch counter and the channel. Default {@link DEFAULT_KEY_PREFIX}. */
+  keyPrefix?: string;
+}
+
+/** What one tenant's lock uses in Redis. */
+export interface RedisNames {
+  /** The lock: a hash `{holder, epoch}` that lives as long as the hold (PEXPIRE). */
+  lock: string;
+  /** The epoch counter, INCRed on every grant; no TTL. */
+  epoch: string;
+  /** The pub/sub channel of acquire and release events. */
+  channel: string;
+}
+
+/** The names of `tenant`'s lock, counter and channel. */
+export function redisNames(tenant: string, prefix: string = DEFAULT_KEY_PREFIX): RedisNames {
+  return { lock: `${prefix}lock:${tenant}`, epoch: `${prefix}epoch:${tenant}`, channel: `${prefix}events:${tenant}` };
+}
+
+/** Splits `host:port` (or `[v6]:port`) into its parts; throws a `config` error when malformed. */
+export function parseAddr(addr: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(addr.trim());
+  const port = Number(m?.[3]);
+  const host = m?.[1] ?? m?.[2];
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new LockStoreError('config', 'redis', `addr "${addr}" is not host:port`);
+  }
+  return { host, port };
+}
+
+// Every script answers with strings and integers only: a Lua false becomes a null in RESP2
+// but a boolean in RESP3, and a nil would cut a Lua table short.
+//
+// The state of the lock, as read() and a refused acquire report it:
+//   {holder or '', epoch or '', PTTL of the lock (-2 when absent), counter or '0'}.
+const STATE_LUA = `
+local cur = redis.call('HMGET', KEYS[1], 'holder', 'epoch')
+return {cur[1] or '', cur[2] or '', redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[2]) or '0'}`;
+
+// KEYS: lock, counter. ARGV: holder, ttlMs, channel.
+// Grants when the key is absent (never taken, released or expired) or held by the same
+// holder; every grant takes a new epoch from the counter. Answers {1, epoch, pttl} or
+// {0, <state>}.
+const ACQUIRE_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then
+  local cur = redis.call('HMGET', KEYS[1], 'holder', 'epoch')
+  return {0, cur[1] or '', cur[2] or '', redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[2]) or '0'}
+end
+local epoch = redis.call('INCR', KEYS[2])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'holder', ARGV[1], 'epoch', epoch)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', ARGV[3], cjson.encode({type = 'acquired', holder = ARGV[1], epoch = epoch}))
+return {1, epoch, redis.call('PTTL', KEYS[1])}`;
+
+// KEYS: lock. ARGV: holder, epoch, ttlMs. An expired key is gone, so it cannot be renewed.
+// Answers the new PTTL, or -1 when holder and epoch do not both match.
+const RENEW_LUA = `
+local cur = redis.call('HMGET', KEYS[1], 'holder', 'epoch')
+if cur[1] ~= ARGV[1] or cur[2] ~= ARGV[2] then return -1 end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return redis.call('PTTL', KEYS[1])`;
+
+// KEYS: lock. ARGV: holder, epoch, channel. Deletes only our own hold; answers 1 or 0.
+const RELEASE_LUA = `
+local cur = redis.call('HMGET', KEYS[1], 'holder', 'epoch')
+if cur[1] ~= ARGV[1] or cur[2] ~= ARGV[2] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[3], cjson.encode({type = 'released', epoch = tonumber(ARGV[2])}))
+return 1`;
+
+/** The scripts, as ioredis `defineCommand` adds them to a client. */
+interface LockScripts {
+  hlState(lock: string, counter: string): Promise<unknown>;
+  hlAcquire(lock: string, counter: string, holder: string, ttlMs: string, channel: string): Promise<unknown>;
+  hlRenew(lock: string, holder: string, epoch: string, ttlMs: string): Promise<unknown>;
+  hlRelease(lock: string, holder: string, epoch: string, channel: string): Promise<unknown>;
+}
+
+const invalid = (what: string): LockStoreError => new LockStoreError('invalid-response', 'redis', what);
+
+function toInt(v: unknown, what: string): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw invalid(`${what} is not an integer: ${JSON.stringify(v)}`);
+  return n;
+}
+
+/**
+ * The lock state from a state reply `[holder, epoch, pttl, counter]`, with the time left as
+ * Redis counted it. An absent key is a free lock whose epoch is the counter's (the latest grant).
+ */
+export function stateFromReply(reply: unknown): LockState {
+  if (!Array.isArray(reply) || reply.length !== 4) throw invalid(`unexpected state reply ${JSON.stringify(reply)}`);
+  const [holder, epoch, pttl, counter] = reply as unknown[];
+  const ttl = toInt(pttl, 'PTTL');
+  if (ttl === -2) return { holder: null, epoch: toInt(counter, 'epoch counter'), remainingMs: 0 };
+  // The key exists: it must be ours (a hash with both fields) and must expire.
+  if (typeof holder !== 'string' || holder === '') throw invalid('lock key has no holder field');
+  const e = toInt(epoch, 'lock epoch');
+  if (ttl === -1) throw invalid('lock key has no TTL: it would be held forever');
+  if (ttl === 0) return { holder: null, epoch: e, remainingMs: 0 };
+  return { holder, epoch: e, remainingMs: ttl };
+}
+
+/** An acquire reply: a grant (epoch, PTTL) or the state that refused it. */
+export function acquireFromReply(reply: unknown): { acquired: true; epoch: number; ttlMs: number } | { acquired: false; state: LockState } {
+  if (!Array.isArray(reply) || reply.length === 0) throw invalid(`unexpected acquire reply ${JSON.stringify(reply)}`);
+  const [flag, ...rest] = reply as unknown[];
+  if (flag === 0) return { acquired: false, state: stateFromReply(rest) };
+  if (flag !== 1 || rest.length !== 2) throw invalid(`unexpected acquire reply ${JSON.stringify(reply)}`);
+  return { acquired: true, epoch: toInt(rest[0], 'granted epoch'), ttlMs: toInt(rest[1], 'PTTL') };
+}
+
+/** A lock event from a channel message; undefined for anything else (notifications are hints). */
+export function parseEvent(message: string): LockEvent | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { type, holder, epoch } = v as Record<string, unknown>;
+  if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch)) return undefined;
+  if (type === 'released') return { type, epoch };
+  if (type === 'acquired' && typeof holder === 'string') return { type, holder, epoch };
+  return undefined;
+}
+
+/** The LockStoreError code for a failure of a Redis call. */
+export function classifyRedisError(err: unknown): LockStoreErrorCode {
+  if (!(err instanceof Error) || err.name !== 'ReplyError') return 'unavailable'; // the connection
+  const code = err.message.split(' ', 1)[0] ?? '';
+  if (['NOAUTH', 'WRONGPASS', 'NOPERM'].includes(code)) return 'config';
+  // The server is starting, failing over, or busy with a slow script: worth another try.
+  if (['LOADING', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'MASTERDOWN', 'READONLY', 'MISCONF', 'OOM'].includes(code)) {
+    return 'unavailable';
+  }
+  return 'invalid-response'; // WRONGTYPE, a script error: the key is not what we wrote
+}
+
+/** Checks call arguments before they reach a script (an epoch goes into a JSON message). */
+function checkArgs(holder: string, epoch?: number, ttlMs?: number): void {
+  if (holder === '') throw new LockStoreError('config', 'redis', 'holder must not be empty');
+  if (epoch !== undefined && (!Number.isSafeInteger(epoch) || epoch < 1)) {
+    throw new LockStoreError('config', 'redis', `epoch ${epoch} is not a positive integer`);
+  }
+  if (ttlMs !== undefined && (!Number.isSafeInteger(ttlMs) || ttlMs < 1)) {
+    throw new LockStoreError('config', 'redis', `ttlMs ${ttlMs} is not a positive whole number of milliseconds`);
+  }
+}
+
+/** Waits until `client` is connected and ready; rejects on its next connection error. */
+async function ready(client: Redis, signal: AbortSignal): Promise<void> {
+  if (client.status === 'ready') return;
+  // A failed connect is reported as an 'error' event below; the promise adds nothing.
+  if (client.status === 'wait' || client.status === 'end') client.connect().catch(() => undefined);
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error): void => {
+      client.off('ready', onReady);
+      client.off('error', onError);
+      signal.removeEventListener('abort', onAbort);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onReady = (): void => done();
+    const onError = (err: Error): void => done(err);
+    const onAbort = (): void => done(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    client.on('ready', onReady);
+    client.on('error', onError);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Disconnects `client` and waits (briefly) for its socket to close. */
+async function shutdown(client: Redis): Promise<void> {
+  // Between attempts there is no socket: stopping the reconnect timer is all it takes.
+  if (!['connecting', 'connect', 'ready'].includes(client.status)) {
+    client.disconnect();
+    return;
+  }
+  const ended = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    client.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  client.disconnect();
+  await ended;
+}
+
+/** A lock held in a Redis key. */
+export class RedisStore implements LockStore {
+  readonly backend = 'redis' as const;
+  readonly lockName: string;
+  readonly #names: RedisNames;
+  readonly #timeoutMs: number;
+  readonly #addr: string;
+  readonly #client: Redis & LockScripts;
+  /** Subscriber connections, one per subscribe(), ended by their stop function or close(). */
+  readonly #subscribers = new Set<Redis>();
+  /** The latest connection error, named when a call times out waiting for a connection. */
+  #lastError: Error | undefined;
+  #closed = false;
+
+  constructor(opts: RedisStoreOptions) {
+    const { host, port } = parseAddr(opts.addr);
+    this.#addr = opts.addr;
+    if (opts.tenant === '') throw new LockStoreError('config', 'redis', 'tenant must not be empty');
+    this.#names = redisNames(opts.tenant ?? 'default', opts.keyPrefix ?? DEFAULT_KEY_PREFIX);
+    this.lockName = this.#names.lock;
+    this.#timeoutMs = opts.timeoutMs ?? 5000;
+    const options: RedisOptions = {
+      host,
+      port,
+      username: opts.username,
+      password: opts.password,
+      db: opts.db ?? 0,
+      tls: opts.tls ? {} : undefined,
+      connectionName: 'highlander-lock',
+      lazyConnect: true,
+      connectTimeout: this.#timeoutMs,
+      // Fail fast instead of queueing: a command is sent only on a ready connection, and one
+      // that is in flight when the connection drops is rejected, never resent later (a late
+      // acquire would grant a lock nobody waits for).
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      // Keep reconnecting in the background (calls wait for it within their deadline).
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+      // disconnect() ends a socket gracefully, then destroys it after this long; a socket
+      // that already failed never reports closing, and the 2 s default timer would keep
+      // the process alive after close().
+      disconnectTimeout: 200,
+    };
+    const client = new Redis(options);
+    client.defineCommand('hlState', { lua: STATE_LUA, numberOfKeys: 2, readOnly: true });
+    client.defineCommand('hlAcquire', { lua: ACQUIRE_LUA, numberOfKeys: 2 });
+    client.defineCommand('hlRenew', { lua: RENEW_LUA, numberOfKeys: 1 });
+    client.defineCommand('hlRelease', { lua: RELEASE_LUA, numberOfKeys: 1 });
+    this.#client = client as Redis & LockScripts;
+    this.#watchErrors(client);
+  }
+
+  async read(opts?: CallOptions): Promise<LockState> {
+    return this.#call('read', opts, async (c) => stateFromReply(await c.hlState(this.#names.lock, this.#names.epoch)));
+  }
+
+  async tryAcquire(holder: string, ttlMs: number, opts?: CallOptions): Promise<AcquireResult> {
+    checkArgs(holder, undefined, ttlMs);
+    const sentAt = performance.now();
+    const r = await this.#call('acquire', opts, async (c) =>
+      acquireFromReply(await c.hlAcquire(this.#names.lock, this.#names.epoch, holder, String(ttlMs), this.#names.channel)),
+    );
+    if (!r.acquired) return r;
+    return { acquired: true, epoch: r.epoch, remainingMs: held(r.ttlMs, sentAt) };
+  }
+
+  async renew(holder: string, epoch: number, ttlMs: number, opts?: CallOptions): Promise<Grant | null> {
+    checkArgs(holder, epoch, ttlMs);
+    const sentAt = performance.now();
+    const ttl = await this.#call('renew', opts, async (c) =>
+      toInt(await c.hlRenew(this.#names.lock, holder, String(epoch), String(ttlMs)), 'renew reply'),
+    );
+    return ttl < 0 ? null : { epoch, remainingMs: held(ttl, sentAt) };
+  }
+
+  async release(holder: string, epoch: number, opts?: CallOptions): Promise<boolean> {
+    checkArgs(holder, epoch);
+    const n = await this.#call('release', opts, async (c) =>
+      toInt(await c.hlRelease(this.#names.lock, holder, String(epoch), this.#names.channel), 'release reply'),
+    );
+    return n === 1;
+  }
+
+  async subscribe(listener: (event: LockEvent) => void): Promise<() => Promise<void>> {
+    this.#assertOpen();
+    // A connection of its own: one in subscriber mode runs nothing else (RESP2). ioredis
+    // reconnects it and subscribes again by itself; events during the gap are lost, which
+    // hints may be.
+    const sub = this.#client.duplicate();
+    this.#watchErrors(sub);
+    this.#subscribers.add(sub);
+    const channel = this.#names.channel;
+    sub.on('message', (ch: string, message: string) => {
+      if (ch !== channel) return;
+      const event = parseEvent(message);
+      if (event) listener(event);
+    });
+    const stop = async (): Promise<void> => {
+      this.#subscribers.delete(sub);
+      await shutdown(sub);
+    };
+    try {
+      await withDeadline('redis', `subscribe ${channel} at ${this.#addr}`, this.#timeoutMs, undefined, async (signal) => {
+        await ready(sub, signal);
+        await sub.subscribe(channel);
+      });
+    } catch (err) {
+      await stop();
+      throw this.#explain(err);
+    }
+    return stop;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([this.#client, ...this.#subscribers].map(shutdown));
+    this.#subscribers.clear();
+  }
+
+  /** Runs one call on a ready connection with the store's deadline. */
+  async #call<T>(what: string, opts: CallOptions | undefined, op: (client: Redis & LockScripts) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    try {
+      return await withDeadline('redis', `${what} ${this.lockName} at ${this.#addr}`, this.#timeoutMs, opts?.signal, async (signal) => {
+        await ready(this.#client, signal);
+        try {
+          return await op(this.#client);
+        } catch (err) {
+          if (err instanceof LockStoreError) throw err;
+          const code = classifyRedisError(err);
+          if (code === 'unavailable') throw err; // withDeadline wraps it, naming the call
+          const msg = err instanceof Error ? err.message : String(err);
+          throw new LockStoreError(code, 'redis', `${what} ${this.lockName} at ${this.#addr}: ${msg}`, { cause: err });
+        }
+      });
+    } catch (err) {
+      throw this.#explain(err);
+    }
+  }
+
+  /** Turns an authentication failure while connecting into a `config` error; names the last connection error on a timeout. */
+  #explain(err: unknown): unknown {
+    if (!(err instanceof LockStoreError)) return err;
+    const cause: unknown = err.cause;
+    if (err.code === 'unavailable' && classifyRedisError(cause) === 'config') {
+      return new LockStoreError('config', 'redis', err.message.replace(/^redis lock store: /, ''), { cause });
+    }
+    if (err.code === 'timeout' && this.#lastError) {
+      return new LockStoreError('timeout', 'redis', `${err.message.replace(/^redis lock store: /, '')} (last connection error: ${this.#lastError.message})`, { cause: this.#lastError });
+    }
+    return err;
+  }
+
+  #watchErrors(client: Redis): void {
+    // Without a listener ioredis prints every failed reconnect. Calls report errors themselves.
+    client.on('error', (err: Error) => (this.#lastError = err));
+    client.on('ready', () => (this.#lastError = undefined));
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new LockStoreError('config', 'redis', `store for ${this.lockName} is closed`);
+  }
+}
+
+/**
+ * Time left on a hold Redis just set to `ttlMs`, counted from when the call was sent: the
+ * server set the TTL after that, so the hold cannot end sooner by Redis's clock.
+ */
+function held(ttlMs: number, sentAt: number): number {
+  return Math.max(0, Math.floor(ttlMs - (performance.now() - sentAt)));
+}
