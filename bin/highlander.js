@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Entry point of the `highlander` command: loads the TypeScript sources through tsx.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../operator/cli.ts');
+process.exitCode = await main(process.argv.slice(2), process.env);

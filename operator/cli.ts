@@ -1,0 +1,72 @@
+// The `highlander` command line.
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { runOperator } from './run.ts';
+
+/** Exit codes: 2 for bad configuration or usage, 1 for a failure at run time. */
+export const EXIT_CONFIG = 2;
+
+/** Builds the program; `argv` parsing and exiting are left to the caller. */
+export function buildProgram(env: Record<string, string | undefined>): Command {
+  const program = new Command('highlander')
+    .description('Keeps singleton workloads running exactly once, with fenced leader election')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('run')
+    .description('run the operator: campaign for leadership and reconcile while leading')
+    .option('-c, --config <file>', 'config file (default: $CONFIG_PATH)')
+    .option('--kubeconfig <file>', 'kubeconfig (default: cluster.kubeconfig, $HIGHLANDER_KUBECONFIG, in-cluster)')
+    .action(async (opts: { config?: string; kubeconfig?: string }) => {
+      const cfg = loadConfig({ env, ...(opts.config ? { configPath: opts.config } : {}) });
+      const log = createLogger(cfg.logLevel);
+      const op = await runOperator(cfg, log, opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {});
+      await waitForSignal(log, () => op.stop(), cfg.terminationGracePeriodMs);
+    });
+
+  return program;
+}
+
+/** Resolves after SIGTERM/SIGINT once `stop` finished; a second signal or the grace period forces exit. */
+function waitForSignal(log: ReturnType<typeof createLogger>, stop: () => Promise<void>, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down: stopping leader work, then releasing the lock');
+      setTimeout(() => {
+        log.error({ graceMs }, 'shutdown took longer than terminationGracePeriod: exiting');
+        process.exit(1);
+      }, graceMs).unref();
+      stop().then(resolve, (err: unknown) => {
+        log.error({ err: String(err) }, 'shutdown failed');
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
+
+/** Runs the CLI with `argv`; resolves with the process exit code. */
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  try {
+    await buildProgram(env).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`highlander: ${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_CONFIG;
+    process.stderr.write(`highlander: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,122 @@
+// `highlander run`: wires config, lock store, leader gate, metrics and HTTP together.
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { HighlanderConfig } from './config.ts';
+import { redactConfig } from './config.ts';
+import { createApp, listen } from './http-server.ts';
+import { loadKubeConfig } from './kubeconfig.ts';
+import type { GateObserver } from './leader-gate.ts';
+import { LeaderGate } from './leader-gate.ts';
+import { createLockStore } from './lock-store-factory.ts';
+import type { Logger } from './logger.ts';
+import { OperatorMetrics, instrumentStore } from './metrics.ts';
+import { StoreHealth } from './store-health.ts';
+
+/** A running operator. */
+export interface RunningOperator {
+  gate: LeaderGate;
+  /** The bound HTTP port. */
+  port: number;
+  /** Stops leader work, then releases the lock, then closes the server and the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The lock holder's identity: the configured id plus a random suffix, so two replicas given
+ * the same id (one ConfigMap for all) can never both believe they hold the lock.
+ */
+export function holderIdentity(id: string): string {
+  return `${id}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Starts the operator. */
+export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { kubeconfig?: string } = {}): Promise<RunningOperator> {
+  log.info({ config: redactConfig(cfg) }, 'starting');
+  let kc: KubeConfig | undefined;
+  const kubeConfig = (): KubeConfig => (kc ??= loadKubeConfig(opts.kubeconfig ?? cfg.cluster.kubeconfig));
+  const metrics = new OperatorMetrics();
+  const health = new StoreHealth();
+  const store = health.watch(instrumentStore(createLockStore(cfg, { kubeConfig }), metrics));
+  const identity = holderIdentity(cfg.id);
+
+  const gate = new LeaderGate({
+    store,
+    identity,
+    timings: cfg.leaderElection,
+    observer: combine(metrics.gateObserver(), logObserver(log)),
+    callbacks: {
+      onStartedLeading: ({ signal, epoch }) =>
+        // Controllers start here (they arrive with the controllers issue); until then the
+        // leader's work is to hold the lock until told to stop.
+        new Promise<void>((resolve) => {
+          log.debug({ epoch }, 'leader work started');
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        }),
+      onStoppedLeading: ({ epoch, reason }) => log.info({ epoch, reason }, 'stopped leading'),
+      onNewLeader: ({ holder, epoch }) => {
+        if (holder !== identity) log.info({ leader: holder, epoch }, holder ? 'new leader observed' : 'lock is free');
+      },
+    },
+  });
+
+  const app = createApp({
+    metrics: metrics.registry,
+    ready: () =>
+      health.reachable
+        ? { ready: true, reasons: [] }
+        : { ready: false, reasons: [`lock store unreachable: ${health.lastError || 'no answer yet'}`] },
+  });
+  const { server, port } = await listen(app, cfg.httpHost, cfg.port);
+  log.info({ identity, store: store.backend, lock: store.lockName, tenant: cfg.tenant, port }, 'campaigning for leadership');
+  await gate.start();
+
+  return {
+    gate,
+    port,
+    async stop() {
+      await gate.stop();
+      await closeServer(server);
+      await store.close();
+      log.info('stopped');
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function logObserver(log: Logger): GateObserver {
+  return {
+    acquired: ({ epoch, previousHolder, failoverMs }) =>
+      log.info({ epoch, previousLeader: previousHolder, failoverMs, leaderAt: Date.now() }, 'became leader'),
+    stopped: ({ epoch, reason, heldMs }) => log.info({ epoch, reason, heldMs }, 'leadership ended'),
+    attemptFailed: (err) => log.warn({ err: String(err) }, 'lock store call failed while campaigning'),
+    renewed: ({ epoch, latencyMs }) => log.debug({ epoch, latencyMs, renewSentAt: Date.now() - latencyMs }, 'renewed'),
+    renewFailed: (err) => log.warn({ err: String(err) }, 'renewal failed; retrying until the renew deadline'),
+    released: ({ epoch, ok }) => log.info({ epoch, released: ok, releasedAt: Date.now() }, 'lock released'),
+    workFailed: (err) => log.error({ err: String(err) }, 'leader work failed'),
+  };
+}
+
+/** Calls every observer's hook in turn. */
+function combine(...observers: GateObserver[]): GateObserver {
+  const hook =
+    <K extends keyof GateObserver>(k: K) =>
+    (arg: Parameters<NonNullable<GateObserver[K]>>[0]): void => {
+      for (const o of observers) (o[k] as ((a: typeof arg) => void) | undefined)?.(arg);
+    };
+  return {
+    acquired: hook('acquired'),
+    stopped: hook('stopped'),
+    attemptFailed: hook('attemptFailed'),
+    renewed: hook('renewed'),
+    renewFailed: hook('renewFailed'),
+    released: hook('released'),
+    workFailed: hook('workFailed'),
+  };
+}
