@@ -1,0 +1,53 @@
+// The operator's HTTP surface from two real processes: health, readiness, and leadership metrics.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { operatorEnv, uniqueTenant } from '../support/backends.ts';
+import { OperatorProcess } from '../support/operator-process.ts';
+
+const procs: OperatorProcess[] = [];
+after(async () => {
+  await Promise.all(procs.map((p) => p.kill()));
+});
+
+async function get(p: OperatorProcess, path: string): Promise<{ status: number; body: string }> {
+  const line = await p.waitForLog((l) => l.msg === 'campaigning for leadership', 15_000);
+  const res = await fetch(`http://127.0.0.1:${String(line.port)}${path}`);
+  return { status: res.status, body: await res.text() };
+}
+
+const metric = (text: string, name: string): number => {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  assert.ok(m, `no ${name} in /metrics`);
+  return Number(m[1]);
+};
+
+test('leader and follower report their roles on /metrics and are both ready', async () => {
+  const env = operatorEnv('redis', uniqueTenant('http'));
+  const a = new OperatorProcess('a', env);
+  procs.push(a);
+  await a.becameLeader(15_000);
+  const b = new OperatorProcess('b', env);
+  procs.push(b);
+  await b.waitForLog((l) => l.msg === 'new leader observed', 15_000);
+
+  for (const [p, leading] of [[a, 1], [b, 0]] as const) {
+    assert.equal((await get(p, '/healthz')).status, 200);
+    const ready = await get(p, '/readyz');
+    assert.equal(ready.status, 200, ready.body);
+    const m = (await get(p, '/metrics')).body;
+    assert.equal(metric(m, 'k8_highlander_is_leader'), leading, `${p.name} is_leader`);
+    assert.equal(metric(m, 'k8_highlander_leadership_acquisitions_total'), leading);
+    assert.ok(metric(m, 'k8_highlander_db_operations_total') >= 1);
+    assert.ok(metric(m, 'process_resident_memory_bytes') > 0);
+  }
+});
+
+test('a replica whose lock store is unreachable is alive but not ready', async () => {
+  const p = new OperatorProcess('c', operatorEnv('redis', uniqueTenant('http'), undefined, { HIGHLANDER_REDIS_ADDR: '127.0.0.1:1' }));
+  procs.push(p);
+  await p.waitForLog((l) => l.msg === 'lock store call failed while campaigning', 15_000);
+  assert.equal((await get(p, '/healthz')).status, 200);
+  const ready = await get(p, '/readyz');
+  assert.equal(ready.status, 503);
+  assert.match(ready.body, /lock store unreachable/);
+});

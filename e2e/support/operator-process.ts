@@ -1,0 +1,90 @@
+// Runs real `highlander run` processes for e2e tests and benchmarks, and reads their JSON logs.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { repoRoot } from './kube.ts';
+
+/** One parsed log line. */
+export type LogLine = Record<string, unknown> & { msg?: string; time?: number };
+
+/** A running operator process. */
+export class OperatorProcess {
+  readonly lines: LogLine[] = [];
+  readonly stderr: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly #child: ChildProcess;
+  #waiters = new Set<() => void>();
+
+  constructor(
+    readonly name: string,
+    env: Record<string, string>,
+    args: string[] = [],
+  ) {
+    this.#child = spawn(process.execPath, [`${repoRoot}bin/highlander.js`, 'run', ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HIGHLANDER_ID: name, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    createInterface({ input: this.#child.stdout! }).on('line', (line) => {
+      try {
+        this.lines.push(JSON.parse(line) as LogLine);
+      } catch {
+        this.lines.push({ msg: line });
+      }
+      for (const w of this.#waiters) w();
+    });
+    createInterface({ input: this.#child.stderr! }).on('line', (line) => this.stderr.push(line));
+    this.exited = new Promise((resolve) => this.#child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  get pid(): number {
+    return this.#child.pid!;
+  }
+
+  /** Sends a signal (SIGKILL, SIGTERM, SIGSTOP, SIGCONT). */
+  signal(sig: NodeJS.Signals): void {
+    this.#child.kill(sig);
+  }
+
+  /** Log lines with this message. */
+  logs(msg: string): LogLine[] {
+    return this.lines.filter((l) => l.msg === msg);
+  }
+
+  /** Resolves with the first log line (from index `from` on) matching `match`. */
+  waitForLog(match: (l: LogLine) => boolean, timeoutMs: number, from = 0): Promise<LogLine> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const hit = this.lines.slice(from).find(match);
+        if (!hit) return false;
+        cleanup();
+        resolve(hit);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        const tail = this.lines.slice(-6).map((l) => JSON.stringify(l)).join('\n  ');
+        reject(new Error(`${this.name}: no matching log line within ${timeoutMs} ms; last lines:\n  ${tail}\nstderr: ${this.stderr.slice(-5).join(' | ')}`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(waiter);
+      };
+      const waiter = (): void => void check();
+      if (!check()) this.#waiters.add(waiter);
+    });
+  }
+
+  /** Waits until this process logs that it became leader; returns that line. */
+  becameLeader(timeoutMs: number, from = 0): Promise<LogLine> {
+    return this.waitForLog((l) => l.msg === 'became leader', timeoutMs, from);
+  }
+
+  /** Kills the process if it still runs and waits for it to exit. */
+  async kill(): Promise<void> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      this.#child.kill('SIGCONT');
+      this.#child.kill('SIGKILL');
+    }
+    await this.exited;
+  }
+}
