@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
 .PHONY: help deps lint typecheck test test-unit test-e2e cluster-up cluster-down \
-        services-up services-down build-cluster clean
+        services-up services-down build-cluster bench-failover clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -26,12 +26,15 @@ test-unit: deps ## unit tests (no network)
 	node scripts/run-tests.mjs unit
 
 test-e2e: deps ## e2e tests; starts the cluster and servers if needed, stops what it started
-	bash e2e/run.sh
+	bash e2e/with-servers.sh node scripts/run-tests.mjs e2e
 
 test: deps ## everything CI runs: lint, type-check, unit and e2e tests, one summary line
 	@rm -rf .cluster/results
 	$(MAKE) --no-print-directory lint typecheck test-unit test-e2e
 	@node scripts/run-tests.mjs summary
+
+bench-failover: deps ## failover benchmark on every lock store (JSON lines); ROUNDS=20
+	bash e2e/with-servers.sh node --import tsx bench/failover.ts --rounds $(or $(ROUNDS),20)
 
 build-cluster: ## build the control plane binaries into the cache (once per version)
 	bash e2e/cluster/build.sh >/dev/null

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the end-to-end tests against the local control plane and the lock-store servers.
-# Starts whatever is not running yet and stops, afterwards, only what it started itself,
+# Runs a command (the e2e tests, a benchmark) with the local control plane and the lock-store
+# servers up. Starts whatever is not running yet and stops, afterwards, only what it started,
 # so a developer's running cluster survives `make test`.
+# Usage: with-servers.sh COMMAND [ARGS...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/common.sh"
@@ -17,4 +18,5 @@ trap cleanup EXIT
 [ -f "$STATE_DIR/services.env" ] || started+=(services)
 bash "$here/cluster/up.sh"
 bash "$here/services/up.sh"
-node "$REPO_ROOT/scripts/run-tests.mjs" e2e "$@"
+cd "$REPO_ROOT"
+"$@"
