@@ -1,0 +1,21 @@
+// WorkloadCronJob: one batch/v1 CronJob, kept to the spec (edits and suspend applied).
+import type { V1CronJob } from '@kubernetes/client-node';
+import type { ObjectCache } from '../../operator/reconcile/types.ts';
+import type { ChildWriter } from '../shared/apply.ts';
+import { ensureStep } from '../shared/ensure-step.ts';
+import type { KindDriver, WorkloadCR } from '../shared/workload-reconciler.ts';
+import { desiredCronJob } from './desired.ts';
+import type { CronJobCR } from './desired.ts';
+import { observeCronJob } from './observe.ts';
+import type { CronStatusFields } from './observe.ts';
+
+type CR = CronJobCR & WorkloadCR;
+
+/** The cron job kind's steps and observation. */
+export function cronJobDriver(cronJobs: ObjectCache<V1CronJob>, writer: ChildWriter): KindDriver<CR, CronStatusFields> {
+  return {
+    kind: 'WorkloadCronJob',
+    steps: (cr, epoch) => [ensureStep(writer, cronJobs, desiredCronJob(cr, epoch), epoch)],
+    observe: (cr) => observeCronJob(cronJobs.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.suspend ?? false),
+  };
+}

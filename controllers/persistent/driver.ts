@@ -1,0 +1,28 @@
+// WorkloadPersistent: the headless Service first (the StatefulSet names it), then the StatefulSet.
+import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { ObjectCache } from '../../operator/reconcile/types.ts';
+import type { ChildWriter } from '../shared/apply.ts';
+import { ensureStep } from '../shared/ensure-step.ts';
+import { observeReplicas } from '../shared/replicas.ts';
+import type { ReplicaStatusFields } from '../shared/replicas.ts';
+import type { KindDriver, WorkloadCR } from '../shared/workload-reconciler.ts';
+import { desiredHeadlessService, desiredStatefulSet } from './desired.ts';
+import type { PersistentCR } from './desired.ts';
+
+type CR = PersistentCR & WorkloadCR;
+
+/** The persistent kind's steps and observation. */
+export function persistentDriver(
+  statefulSets: ObjectCache<V1StatefulSet>,
+  services: ObjectCache<V1Service>,
+  writer: ChildWriter,
+): KindDriver<CR, ReplicaStatusFields> {
+  return {
+    kind: 'WorkloadPersistent',
+    steps: (cr, epoch) => [
+      ensureStep(writer, services, desiredHeadlessService(cr, epoch), epoch),
+      ensureStep(writer, statefulSets, desiredStatefulSet(cr, epoch), epoch),
+    ],
+    observe: (cr) => observeReplicas(statefulSets.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.replicas, 'StatefulSet'),
+  };
+}

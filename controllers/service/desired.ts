@@ -1,0 +1,57 @@
+// WorkloadService → a Deployment (Recreate: two pods of a singleton never overlap) and a
+// Service for its ports, both named `<name>`.
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import { childMeta } from '../shared/child-meta.ts';
+import type { OwnerCR } from '../shared/child-meta.ts';
+import { selectorLabels } from '../shared/labels.ts';
+import { podTemplate } from '../shared/pod-template.ts';
+import type { PodSpecFields } from '../shared/pod-template.ts';
+
+/** Port settings: the container's port and the Service's. */
+export interface PortSpec {
+  name?: string;
+  containerPort: number;
+  servicePort?: number;
+  protocol?: string;
+}
+
+/** A WorkloadService as the controller reads it. */
+export interface ServiceCR extends OwnerCR {
+  spec: PodSpecFields & { replicas: number; ports?: PortSpec[] };
+}
+
+/** The Deployment a WorkloadService should have. */
+export function desiredDeployment(cr: ServiceCR, epoch: number): V1Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: childMeta(cr, cr.metadata.name, epoch),
+    spec: {
+      replicas: cr.spec.replicas,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: selectorLabels(cr.metadata.name) },
+      template: podTemplate(cr.metadata.name, cr.spec),
+    },
+  };
+}
+
+/** The Service's ports: servicePort (default: the container port) → containerPort. */
+export function servicePorts(ports: PortSpec[] | undefined): NonNullable<V1Service['spec']>['ports'] {
+  return (ports ?? []).map((p, i) => ({
+    name: p.name ?? `port-${i}`,
+    port: p.servicePort ?? p.containerPort,
+    targetPort: p.containerPort,
+    protocol: p.protocol ?? 'TCP',
+  }));
+}
+
+/** The Service a WorkloadService should have, or none when it has no ports. */
+export function desiredService(cr: ServiceCR, epoch: number): V1Service | undefined {
+  if (!cr.spec.ports?.length) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: childMeta(cr, cr.metadata.name, epoch),
+    spec: { selector: selectorLabels(cr.metadata.name), ports: servicePorts(cr.spec.ports) },
+  };
+}

@@ -1,0 +1,17 @@
+// A reconcile step that ensures one child, reporting what it did.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ObjectCache } from '../../operator/reconcile/types.ts';
+import type { ChildWriter } from './apply.ts';
+import { ensureChild } from './apply.ts';
+
+/** A step that creates or repairs `desired` from what `cache` holds under the same name. */
+export function ensureStep(writer: ChildWriter, cache: ObjectCache<KubernetesObject>, desired: KubernetesObject, epoch: number) {
+  return async (): Promise<string | undefined> => {
+    const key = `${desired.metadata?.namespace}/${desired.metadata?.name}`;
+    const outcome = await ensureChild(writer, desired, cache.get(key), epoch);
+    const what = `${desired.kind} ${desired.metadata?.name}`;
+    if (outcome === 'created') return `Created: ${what}`;
+    if (outcome === 'updated') return `Repaired: ${what} brought back to its spec`;
+    return undefined;
+  };
+}

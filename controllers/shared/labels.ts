@@ -1,0 +1,46 @@
+// Labels, annotations and owner references every child carries.
+import type { V1OwnerReference } from '@kubernetes/client-node';
+
+/** API group and version of Highlander's custom resources. */
+export const GROUP = 'highlander.plexobject.io';
+export const VERSION = 'v1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** Label: who manages a child. */
+export const MANAGED_BY = 'app.kubernetes.io/managed-by';
+/** Label: the workload (CR name) a child or pod belongs to; also the pod selector. */
+export const WORKLOAD_LABEL = `${GROUP}/workload`;
+/** Label on CRs: the tenant (election) that reconciles them; absent means `default`. */
+export const TENANT_LABEL = `${GROUP}/tenant`;
+/** Label on CRs made from the config file. */
+export const SOURCE_LABEL = `${GROUP}/source`;
+/** Annotation on children: the epoch of the leader that last wrote them (fencing). */
+export const EPOCH_ANNOTATION = `${GROUP}/epoch`;
+/** The field manager for server-side apply. */
+export const FIELD_MANAGER = 'highlander';
+
+/** The tenant a CR belongs to. */
+export function tenantOf(labels: Record<string, string> | undefined): string {
+  return labels?.[TENANT_LABEL] || 'default';
+}
+
+/** Labels that select a workload's pods (stable for the workload's life: never add to these). */
+export function selectorLabels(workload: string): Record<string, string> {
+  return { [WORKLOAD_LABEL]: workload };
+}
+
+/** Labels for a child object and its pods: the user's labels plus ours (ours win). */
+export function childLabels(workload: string, user: Record<string, string> | undefined): Record<string, string> {
+  return { ...user, [MANAGED_BY]: 'highlander', ...selectorLabels(workload) };
+}
+
+/** The controller owner reference to a CR (deleting the CR garbage-collects the child). */
+export function ownerRef(owner: { kind: string; metadata: { name: string; uid: string } }): V1OwnerReference {
+  return { apiVersion: API_VERSION, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
+}
+
+/** The epoch a child was last written with (0 when unstamped: not ours yet). */
+export function epochOf(annotations: Record<string, string> | undefined): number {
+  const v = Number(annotations?.[EPOCH_ANNOTATION]);
+  return Number.isFinite(v) ? v : 0;
+}

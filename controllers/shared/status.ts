@@ -1,0 +1,61 @@
+// The status every kind writes, and the rule for writing it: only when something changed.
+import type { Condition, Observation } from './conditions.ts';
+import { conditionsFor, mergeConditions } from './conditions.ts';
+
+/** Fields every kind's status has. */
+export interface CommonStatus {
+  observedGeneration?: number;
+  active?: boolean;
+  healthy?: boolean;
+  /** Identity of the leader that wrote this status. */
+  leader?: string;
+  epoch?: number;
+  phase?: string;
+  message?: string;
+  conditions?: Condition[];
+}
+
+/** What a kind's observer reports: the kstatus observation plus the status fields it fills. */
+export interface KindObservation<S extends object> extends Observation {
+  active: boolean;
+  healthy: boolean;
+  phase: string;
+  fields: S;
+}
+
+/** The status to write for an observation. */
+export function buildStatus<S extends object>(
+  previous: (CommonStatus & Partial<S>) | undefined,
+  o: KindObservation<S>,
+  ctx: { generation: number; leader: string; epoch: number; now: Date },
+): CommonStatus & S {
+  return {
+    ...o.fields,
+    observedGeneration: ctx.generation,
+    active: o.active,
+    healthy: o.healthy,
+    leader: ctx.leader,
+    epoch: ctx.epoch,
+    phase: o.phase,
+    message: o.stalled?.message ?? o.message,
+    conditions: mergeConditions(previous?.conditions, conditionsFor(o, ctx.generation), ctx.now),
+  };
+}
+
+/** Whether writing `next` would change anything (so an unchanged status is never written). */
+export function statusChanged(previous: object | undefined, next: object): boolean {
+  return JSON.stringify(canonical(previous ?? {})) !== JSON.stringify(canonical(next));
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, canonical(x)]),
+    );
+  }
+  return v;
+}

@@ -1,0 +1,89 @@
+// One reconcile pass of a workload, the same story for every kind: guards (gone, being
+// deleted, another tenant's, status from a newer leader), the kind's ordered steps (ensure
+// each child), then the status, written once at the end and only when it changed.
+import { ApiException } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ObjectCache, ReconcileRequest, ReconcileResult, Reconciler } from '../../operator/reconcile/types.ts';
+import type { ChildWriter } from './apply.ts';
+import type { OwnerCR } from './child-meta.ts';
+import { tenantOf } from './labels.ts';
+import type { CommonStatus, KindObservation } from './status.ts';
+import { buildStatus, statusChanged } from './status.ts';
+import type { StatusWriter } from './status-writer.ts';
+
+/** A CR as the reconciler reads it from the cache. */
+export type WorkloadCR = OwnerCR & KubernetesObject & { status?: CommonStatus };
+
+/** What every pass needs besides the key. */
+export interface WorkloadDeps<CR extends WorkloadCR> {
+  crs: ObjectCache<CR>;
+  writer: ChildWriter;
+  status: StatusWriter;
+  /** The tenant this operator reconciles. */
+  tenant: string;
+  /** This leader's identity, written into status.leader. */
+  leader: string;
+  now?: () => Date;
+  /** Tells about transitions (child created, repaired, stalled); optional. */
+  record?: (cr: CR, type: 'Normal' | 'Warning', reason: string, message: string) => void;
+}
+
+/** The kind-specific part: the steps that make the children right, and what they show. */
+export interface KindDriver<CR extends WorkloadCR, S extends object> {
+  readonly kind: string;
+  /** Ordered steps; each returns what it did (for events) or nothing. */
+  steps(cr: Readonly<CR>, epoch: number, signal: AbortSignal): (() => Promise<string | undefined>)[];
+  observe(cr: Readonly<CR>): KindObservation<S>;
+}
+
+/** A problem that no retry fixes: the API server refused what the spec asks for. */
+function stalledBy(err: unknown): { reason: string; message: string } | undefined {
+  if (!(err instanceof ApiException)) return undefined;
+  const code = err.code;
+  if (code === 409 || code === 429 || code >= 500) return undefined;
+  const body = err.body as { message?: string; reason?: string } | string | undefined;
+  const message = typeof body === 'object' && body?.message ? body.message : String(err.message);
+  return { reason: code === 403 ? 'Forbidden' : code === 422 ? 'Invalid' : `HTTP${code}`, message };
+}
+
+/** A Reconciler for one workload kind. */
+export function workloadReconciler<CR extends WorkloadCR, S extends object>(driver: KindDriver<CR, S>, deps: WorkloadDeps<CR>): Reconciler {
+  const now = deps.now ?? (() => new Date());
+  return {
+    name: driver.kind,
+    async reconcile({ key, epoch, signal }: ReconcileRequest): Promise<ReconcileResult> {
+      // Guards.
+      const cr = deps.crs.get(key);
+      if (!cr || cr.metadata.deletionTimestamp) return {};
+      if (tenantOf(cr.metadata.labels) !== deps.tenant) return {};
+      if ((cr.status?.epoch ?? 0) > epoch) return {}; // a newer leader owns this CR now
+
+      // Steps.
+      let stalled: { reason: string; message: string } | undefined;
+      for (const step of driver.steps(cr, epoch, signal)) {
+        if (signal.aborted) return {};
+        try {
+          const did = await step();
+          if (did) deps.record?.(cr, 'Normal', did.split(':')[0]!, did);
+        } catch (err) {
+          stalled = stalledBy(err);
+          if (!stalled) throw err;
+          deps.record?.(cr, 'Warning', stalled.reason, stalled.message);
+          break;
+        }
+      }
+      if (signal.aborted) return {};
+
+      // Status.
+      const observed = driver.observe(cr);
+      const next = buildStatus(cr.status as (CommonStatus & Partial<S>) | undefined, stalled ? { ...observed, stalled, ready: false } : observed, {
+        generation: cr.metadata.generation ?? 0,
+        leader: deps.leader,
+        epoch,
+        now: now(),
+      });
+      if (statusChanged(cr.status, next)) await deps.status.patchStatus(cr, next);
+      return {};
+    },
+  };
+}
