@@ -7,7 +7,7 @@
 // Prints one JSON line per backend. Usage: node --import tsx bench/failover.ts [--rounds N] [--backend B]
 import { parseArgs } from 'node:util';
 import type { Backend } from '../locks/lock-store.ts';
-import { BACKENDS, FAST_TIMINGS, operatorEnv, uniqueTenant } from '../e2e/support/backends.ts';
+import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../e2e/support/backends.ts';
 import { OperatorProcess } from '../e2e/support/operator-process.ts';
 import { percentile, round1 } from './stats.ts';
 
@@ -22,8 +22,8 @@ let counter = 0;
 /** Starts a process and waits until it leads (`expectLeader`) or follows a leader. */
 async function start(env: Record<string, string>, expectLeader: boolean): Promise<OperatorProcess> {
   const p = new OperatorProcess(`c${(counter += 1)}`, env);
-  if (expectLeader) await p.becameLeader(20_000);
-  else await p.waitForLog((l) => l.msg === 'new leader observed', 20_000);
+  if (expectLeader) await p.becameLeader(STARTUP_MS);
+  else await p.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
   return p;
 }
 

@@ -17,6 +17,8 @@ trap cleanup EXIT
 [ -f "$STATE_DIR/cluster/cluster.env" ] || started+=(cluster)
 [ -f "$STATE_DIR/services.env" ] || started+=(services)
 bash "$here/cluster/up.sh"
+# The chart installs the CRDs for users; here, the cluster gets them from the repository.
+"$STATE_DIR/bin/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" apply --server-side -f "$REPO_ROOT/crds/" >/dev/null
 bash "$here/services/up.sh"
 cd "$REPO_ROOT"
 "$@"

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { HighlanderConfig } from './config.ts';
 import { redactConfig } from './config.ts';
+import { createControllerManager } from './controller-manager.ts';
 import { createApp, listen } from './http-server.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
 import type { GateObserver } from './leader-gate.ts';
@@ -39,6 +40,8 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
   const health = new StoreHealth();
   const store = health.watch(instrumentStore(createLockStore(cfg, { kubeConfig }), metrics));
   const identity = holderIdentity(cfg.id);
+  const manager = createControllerManager({ kubeConfig: kubeConfig(), tenant: cfg.tenant, identity, log, registry: metrics.registry });
+  manager.start();
 
   const gate = new LeaderGate({
     store,
@@ -46,13 +49,7 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     timings: cfg.leaderElection,
     observer: combine(metrics.gateObserver(), logObserver(log)),
     callbacks: {
-      onStartedLeading: ({ signal, epoch }) =>
-        // Controllers start here (they arrive with the controllers issue); until then the
-        // leader's work is to hold the lock until told to stop.
-        new Promise<void>((resolve) => {
-          log.debug({ epoch }, 'leader work started');
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        }),
+      onStartedLeading: ({ signal, epoch }) => manager.lead(signal, epoch),
       onStoppedLeading: ({ epoch, reason }) => log.info({ epoch, reason }, 'stopped leading'),
       onNewLeader: ({ holder, epoch }) => {
         if (holder !== identity) log.info({ leader: holder, epoch }, holder ? 'new leader observed' : 'lock is free');
@@ -62,10 +59,13 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
 
   const app = createApp({
     metrics: metrics.registry,
-    ready: () =>
-      health.reachable
-        ? { ready: true, reasons: [] }
-        : { ready: false, reasons: [`lock store unreachable: ${health.lastError || 'no answer yet'}`] },
+    ready: () => {
+      const reasons = [
+        ...(health.reachable ? [] : [`lock store unreachable: ${health.lastError || 'no answer yet'}`]),
+        ...(manager.synced() ? [] : ['caches not synced yet']),
+      ];
+      return { ready: reasons.length === 0, reasons };
+    },
   });
   const { server, port } = await listen(app, cfg.httpHost, cfg.port);
   log.info({ identity, store: store.backend, lock: store.lockName, tenant: cfg.tenant, port }, 'campaigning for leadership');
@@ -76,6 +76,7 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     port,
     async stop() {
       await gate.stop();
+      await manager.stop();
       await closeServer(server);
       await store.close();
       log.info('stopped');

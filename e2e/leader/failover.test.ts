@@ -2,7 +2,7 @@
 // crash (SIGKILL), graceful stop (SIGTERM) and a paused leader (SIGSTOP beyond the lease).
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { BACKENDS, FAST_TIMINGS, operatorEnv, uniqueTenant } from '../support/backends.ts';
+import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
 import { OperatorProcess } from '../support/operator-process.ts';
 
 const { leaseMs, retryMs, renewDeadlineMs } = FAST_TIMINGS;
@@ -17,10 +17,10 @@ async function pair(backend: (typeof BACKENDS)[number]): Promise<[OperatorProces
   const env = operatorEnv(backend, uniqueTenant(backend === 'db' ? 'pg' : backend));
   const a = new OperatorProcess('a', env);
   running.push(a);
-  await a.becameLeader(15_000);
+  await a.becameLeader(STARTUP_MS);
   const b = new OperatorProcess('b', env);
   running.push(b);
-  await b.waitForLog((l) => l.msg === 'new leader observed', 15_000);
+  await b.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
   return [a, b];
 }
 

@@ -1,7 +1,7 @@
 // The operator's HTTP surface from two real processes: health, readiness, and leadership metrics.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { operatorEnv, uniqueTenant } from '../support/backends.ts';
+import { STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
 import { OperatorProcess } from '../support/operator-process.ts';
 
 const procs: OperatorProcess[] = [];
@@ -10,7 +10,7 @@ after(async () => {
 });
 
 async function get(p: OperatorProcess, path: string): Promise<{ status: number; body: string }> {
-  const line = await p.waitForLog((l) => l.msg === 'campaigning for leadership', 15_000);
+  const line = await p.waitForLog((l) => l.msg === 'campaigning for leadership', STARTUP_MS);
   const res = await fetch(`http://127.0.0.1:${String(line.port)}${path}`);
   return { status: res.status, body: await res.text() };
 }
@@ -25,10 +25,10 @@ test('leader and follower report their roles on /metrics and are both ready', as
   const env = operatorEnv('redis', uniqueTenant('http'));
   const a = new OperatorProcess('a', env);
   procs.push(a);
-  await a.becameLeader(15_000);
+  await a.becameLeader(STARTUP_MS);
   const b = new OperatorProcess('b', env);
   procs.push(b);
-  await b.waitForLog((l) => l.msg === 'new leader observed', 15_000);
+  await b.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
 
   for (const [p, leading] of [[a, 1], [b, 0]] as const) {
     assert.equal((await get(p, '/healthz')).status, 200);
@@ -45,7 +45,7 @@ test('leader and follower report their roles on /metrics and are both ready', as
 test('a replica whose lock store is unreachable is alive but not ready', async () => {
   const p = new OperatorProcess('c', operatorEnv('redis', uniqueTenant('http'), undefined, { HIGHLANDER_REDIS_ADDR: '127.0.0.1:1' }));
   procs.push(p);
-  await p.waitForLog((l) => l.msg === 'lock store call failed while campaigning', 15_000);
+  await p.waitForLog((l) => l.msg === 'lock store call failed while campaigning', STARTUP_MS);
   assert.equal((await get(p, '/healthz')).status, 200);
   const ready = await get(p, '/readyz');
   assert.equal(ready.status, 503);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
-import { BACKENDS, FAST_TIMINGS, operatorEnv, uniqueTenant } from '../support/backends.ts';
+import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
 import { repoRoot } from '../support/kube.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -40,7 +40,7 @@ for (const backend of BACKENDS) {
       const a = candidate('a', env, actLog);
       let b: ReturnType<typeof candidate> | undefined;
       try {
-        await a.until('became leader', 15_000);
+        await a.until('became leader', STARTUP_MS);
         b = candidate('b', env, actLog);
         await sleep(300);
         a.child.kill('SIGSTOP');

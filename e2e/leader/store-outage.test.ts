@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import type { Backend } from '../../locks/lock-store.ts';
-import { BACKENDS, FAST_TIMINGS, operatorEnv, uniqueTenant } from '../support/backends.ts';
+import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
 import { repoRoot } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator-process.ts';
 
@@ -152,10 +152,10 @@ for (const backend of BACKENDS) {
       const env = operatorEnv(backend, uniqueTenant('outage'), FAST_TIMINGS, store.env);
       const a = new OperatorProcess('a', env);
       running.push(a);
-      const first = await a.becameLeader(15_000);
+      const first = await a.becameLeader(STARTUP_MS);
       const b = new OperatorProcess('b', env);
       running.push(b);
-      await b.waitForLog((l) => l.msg === 'new leader observed', 15_000);
+      await b.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
 
       const mark = { a: a.lines.length, b: b.lines.length };
       const stoppedAt = Date.now();

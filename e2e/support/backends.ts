@@ -7,6 +7,12 @@ import { loadServicesEnv } from './services.ts';
 /** Every lock-store backend, in the order tests run them. */
 export const BACKENDS: readonly Backend[] = ['kubernetes', 'redis', 'db', 'spanner'];
 
+/**
+ * How long a fresh operator process may take to start and reach its first election result.
+ * Start-up is not what the tests measure, and a loaded 2-core machine can be slow at it.
+ */
+export const STARTUP_MS = 60_000;
+
 /** Short timings so that failover tests take seconds, not minutes. */
 export const FAST_TIMINGS = { leaseMs: 3000, renewDeadlineMs: 2000, retryMs: 500 };
 

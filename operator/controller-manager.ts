@@ -1,0 +1,140 @@
+// Wires the controllers: informers for the four kinds and their children run on every
+// replica (warm caches for a takeover); queues and workers run only while leading.
+import type { KubeConfig, KubernetesObject, V1CronJob, V1Deployment, V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import { cronJobDriver } from '../controllers/cronjob/driver.ts';
+import { persistentDriver } from '../controllers/persistent/driver.ts';
+import { processDriver } from '../controllers/process/driver.ts';
+import { serviceDriver } from '../controllers/service/driver.ts';
+import { WORKLOAD_KINDS } from '../controllers/shared/api-types.ts';
+import type { WorkloadKind } from '../controllers/shared/api-types.ts';
+import { childWriter } from '../controllers/shared/apply.ts';
+import { API_VERSION, MANAGED_BY, tenantOf } from '../controllers/shared/labels.ts';
+import { statusWriter } from '../controllers/shared/status-writer.ts';
+import type { KindDriver, WorkloadCR, WorkloadDeps } from '../controllers/shared/workload-reconciler.ts';
+import { workloadReconciler } from '../controllers/shared/workload-reconciler.ts';
+import type { Logger } from './logger.ts';
+import { Informer } from './reconcile/informer.ts';
+import { reconcileMetrics, workqueueMetrics } from './reconcile/metrics.ts';
+import { rawLister } from './reconcile/raw-list.ts';
+import { keyOf } from './reconcile/types.ts';
+import type { ObjectCache, Reconciler } from './reconcile/types.ts';
+import { runWorkers } from './reconcile/workers.ts';
+import { WorkQueue } from './reconcile/workqueue.ts';
+
+/** Settings of the controllers. */
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  tenant: string;
+  /** This replica's lock identity, written into every status. */
+  identity: string;
+  log: Logger;
+  registry: Registry;
+  /** Workers per kind. */
+  workers?: number;
+}
+
+/** The running controllers. */
+export interface ControllerManager {
+  /** Starts the informers (every replica). */
+  start(): void;
+  /** True once every informer has its first list. */
+  synced(): boolean;
+  /** The leader's work: reconcile until `signal` aborts. */
+  lead(signal: AbortSignal, epoch: number): Promise<void>;
+  /** The CR caches, by kind (for the HTTP API). */
+  workloads: Record<WorkloadKind, ObjectCache<WorkloadCR>>;
+  stop(): Promise<void>;
+}
+
+const CHILD_SELECTOR = `${MANAGED_BY}=highlander`;
+
+/** Builds the controllers of the four kinds. */
+export function createControllerManager(o: ManagerOptions): ControllerManager {
+  const kc = o.kubeConfig;
+  const informerLog = o.log.child({ component: 'informer' });
+  const informer = <T extends KubernetesObject>(name: string, path: string, labelSelector?: string): Informer<T> =>
+    new Informer<T>({ kubeConfig: kc, path, list: rawLister<T>(kc, path), name, log: informerLog, ...(labelSelector ? { labelSelector } : {}) });
+
+  const crs = Object.fromEntries(
+    (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).map((k) => [k, informer<WorkloadCR>(k, `/apis/${API_VERSION}/${WORKLOAD_KINDS[k].plural}`)]),
+  ) as Record<WorkloadKind, Informer<WorkloadCR>>;
+  const pods = informer<V1Pod>('pods', '/api/v1/pods', CHILD_SELECTOR);
+  const services = informer<V1Service>('services', '/api/v1/services', CHILD_SELECTOR);
+  const deployments = informer<V1Deployment>('deployments', '/apis/apps/v1/deployments', CHILD_SELECTOR);
+  const statefulSets = informer<V1StatefulSet>('statefulsets', '/apis/apps/v1/statefulsets', CHILD_SELECTOR);
+  const cronJobs = informer<V1CronJob>('cronjobs', '/apis/batch/v1/cronjobs', CHILD_SELECTOR);
+  const children: Informer<KubernetesObject>[] = [pods, services, deployments, statefulSets, cronJobs] as Informer<KubernetesObject>[];
+
+  const writer = childWriter(kc);
+  const drivers: Record<WorkloadKind, KindDriver<WorkloadCR, object>> = {
+    WorkloadProcess: processDriver(pods, writer),
+    WorkloadCronJob: cronJobDriver(cronJobs, writer),
+    WorkloadService: serviceDriver(deployments, services, writer),
+    WorkloadPersistent: persistentDriver(statefulSets, services, writer),
+  };
+  const status = statusWriter(kc);
+  const queues = {} as Record<WorkloadKind, WorkQueue>;
+  const reconcilers = {} as Record<WorkloadKind, Reconciler>;
+  for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
+    queues[kind] = new WorkQueue({ observer: workqueueMetrics(o.registry, kind) });
+    const deps: WorkloadDeps<WorkloadCR> = { crs: crs[kind], writer, status, tenant: o.tenant, leader: o.identity };
+    reconcilers[kind] = workloadReconciler(drivers[kind], deps);
+  }
+
+  // A CR's change enqueues it when its spec, labels or deletion changed: our own status
+  // writes come back as updates too, and must not loop.
+  const ours = (cr: Readonly<WorkloadCR>): boolean => tenantOf(cr.metadata.labels) === o.tenant;
+  for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
+    crs[kind].on({
+      add: (cr) => {
+        if (ours(cr)) queues[kind].add(keyOf(cr));
+      },
+      update: (prev, cr) => {
+        const changed =
+          prev.metadata.generation !== cr.metadata.generation ||
+          JSON.stringify(prev.metadata.labels) !== JSON.stringify(cr.metadata.labels) ||
+          !!cr.metadata.deletionTimestamp !== !!prev.metadata.deletionTimestamp;
+        if (changed && (ours(cr) || ours(prev))) queues[kind].add(keyOf(cr));
+      },
+    });
+  }
+  // A child's change enqueues its owner: drift is repaired from the watch, not a poll.
+  const enqueueOwner = (obj: Readonly<KubernetesObject>): void => {
+    const ref = obj.metadata?.ownerReferences?.find((r) => r.controller && r.apiVersion === API_VERSION);
+    if (ref && ref.kind in queues) queues[ref.kind as WorkloadKind].add(`${obj.metadata?.namespace}/${ref.name}`);
+  };
+  for (const inf of children) inf.on({ add: enqueueOwner, update: (_p, n) => enqueueOwner(n), delete: enqueueOwner });
+
+  const all: Informer<KubernetesObject>[] = [...(Object.values(crs) as Informer<KubernetesObject>[]), ...children];
+  return {
+    workloads: crs,
+    start: () => all.forEach((i) => i.start()),
+    synced: () => all.every((i) => i.hasSynced()),
+    async lead(signal, epoch) {
+      await Promise.all(all.map((i) => i.waitForSync(signal)));
+      if (signal.aborted) return;
+      // Takeover resync: every cached CR of ours is looked at once by the new leader.
+      for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
+        for (const cr of crs[kind].list()) if (ours(cr)) queues[kind].add(keyOf(cr));
+      }
+      await Promise.all(
+        (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).map((kind) =>
+          runWorkers({
+            queue: queues[kind],
+            reconciler: reconcilers[kind],
+            workers: o.workers ?? 2,
+            epoch,
+            signal,
+            log: o.log,
+            observer: reconcileMetrics(o.registry, kind),
+          }),
+        ),
+      );
+    },
+    async stop() {
+      for (const q of Object.values(queues)) q.shutDown();
+      await Promise.all(all.map((i) => i.stop()));
+    },
+  };
+}
