@@ -57,6 +57,9 @@ export function workloadReconciler<CR extends WorkloadCR, S extends object>(driv
       if (!cr || cr.metadata.deletionTimestamp) return {};
       if (tenantOf(cr.metadata.labels) !== deps.tenant) return {};
       if ((cr.status?.epoch ?? 0) > epoch) return {}; // a newer leader owns this CR now
+      if (cr.status?.leader && cr.status.leader !== deps.leader) {
+        deps.record?.(cr, 'Normal', 'LeaderChanged', `now reconciled by ${deps.leader} (epoch ${epoch})`);
+      }
 
       // Steps.
       let stalled: { reason: string; message: string } | undefined;

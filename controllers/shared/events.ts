@@ -1,0 +1,60 @@
+// Kubernetes Events on a CR for its transitions (child created, repaired, stalled, leader
+// changed). The same event for the same object is told once per window, not on every pass.
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION } from './labels.ts';
+
+/** Records an event about a CR; never throws and never blocks the reconcile. */
+export type EventRecorder = (
+  cr: { kind: string; metadata: { name: string; namespace: string; uid: string } },
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+) => void;
+
+/** Remembers which (object, reason, message) was told when, for `windowMs`; bounded in size. */
+export class EventDeduper {
+  readonly #seen = new Map<string, number>();
+  constructor(
+    readonly windowMs = 10 * 60_000,
+    readonly max = 10_000,
+  ) {}
+
+  /** True when this event should be emitted now (and remembers it). */
+  shouldEmit(key: string, now: number): boolean {
+    const last = this.#seen.get(key);
+    if (last !== undefined && now - last < this.windowMs) return false;
+    this.#seen.delete(key); // re-insert at the end: the map's order is the eviction order
+    this.#seen.set(key, now);
+    if (this.#seen.size > this.max) this.#seen.delete(this.#seen.keys().next().value!);
+    return true;
+  }
+}
+
+/** An EventRecorder writing core/v1 Events as `highlander` (instance: this replica). */
+export function eventRecorder(kc: KubeConfig, instance: string, onError: (err: unknown) => void): EventRecorder {
+  const api = kc.makeApiClient(CoreV1Api);
+  const dedupe = new EventDeduper();
+  return (cr, type, reason, message) => {
+    if (!dedupe.shouldEmit(`${cr.metadata.uid}|${reason}|${message}`, Date.now())) return;
+    const now = new Date();
+    api
+      .createNamespacedEvent({
+        namespace: cr.metadata.namespace,
+        body: {
+          metadata: { generateName: `${cr.metadata.name}.`, namespace: cr.metadata.namespace },
+          involvedObject: { apiVersion: API_VERSION, kind: cr.kind, name: cr.metadata.name, namespace: cr.metadata.namespace, uid: cr.metadata.uid },
+          type,
+          reason,
+          message,
+          source: { component: 'highlander' },
+          reportingComponent: 'highlander.plexobject.io/operator',
+          reportingInstance: instance,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      })
+      .catch(onError);
+  };
+}
