@@ -9,10 +9,13 @@ import { serviceDriver } from '../controllers/service/driver.ts';
 import { WORKLOAD_KINDS } from '../controllers/shared/api-types.ts';
 import type { WorkloadKind } from '../controllers/shared/api-types.ts';
 import { childWriter } from '../controllers/shared/apply.ts';
-import { API_VERSION, MANAGED_BY, tenantOf } from '../controllers/shared/labels.ts';
+import { eventRecorder } from '../controllers/shared/events.ts';
+import { API_VERSION, MANAGED_BY, SOURCE_LABEL, tenantOf } from '../controllers/shared/labels.ts';
 import { statusWriter } from '../controllers/shared/status-writer.ts';
 import type { KindDriver, WorkloadCR, WorkloadDeps } from '../controllers/shared/workload-reconciler.ts';
 import { workloadReconciler } from '../controllers/shared/workload-reconciler.ts';
+import type { HighlanderConfig } from './config.ts';
+import { syncConfigWorkloads } from './config-workloads.ts';
 import type { Logger } from './logger.ts';
 import { Informer } from './reconcile/informer.ts';
 import { reconcileMetrics, workqueueMetrics } from './reconcile/metrics.ts';
@@ -32,6 +35,8 @@ export interface ManagerOptions {
   registry: Registry;
   /** Workers per kind. */
   workers?: number;
+  /** Config-file workloads, applied as CRs by the leader. */
+  config?: Pick<HighlanderConfig, 'workloads' | 'namespace' | 'tenant'>;
 }
 
 /** The running controllers. */
@@ -74,11 +79,12 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
     WorkloadPersistent: persistentDriver(statefulSets, services, writer),
   };
   const status = statusWriter(kc);
+  const record = eventRecorder(kc, o.identity, (err) => o.log.warn({ err: String(err) }, 'could not record an event'));
   const queues = {} as Record<WorkloadKind, WorkQueue>;
   const reconcilers = {} as Record<WorkloadKind, Reconciler>;
   for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
     queues[kind] = new WorkQueue({ observer: workqueueMetrics(o.registry, kind) });
-    const deps: WorkloadDeps<WorkloadCR> = { crs: crs[kind], writer, status, tenant: o.tenant, leader: o.identity };
+    const deps: WorkloadDeps<WorkloadCR> = { crs: crs[kind], writer, status, tenant: o.tenant, leader: o.identity, record };
     reconcilers[kind] = workloadReconciler(drivers[kind], deps);
   }
 
@@ -106,6 +112,28 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
   };
   for (const inf of children) inf.on({ add: enqueueOwner, update: (_p, n) => enqueueOwner(n), delete: enqueueOwner });
 
+  // Config-file workloads: applied when leadership starts, and again if one is deleted.
+  let leading = false;
+  let syncing: Promise<void> | undefined;
+  const syncConfig = (): Promise<void> => {
+    const cfg = o.config;
+    if (!cfg || syncing) return syncing ?? Promise.resolve();
+    syncing = syncConfigWorkloads(kc, cfg, crs)
+      .then((problems) => {
+        for (const p of problems) o.log.error({ problem: p }, 'config-file workload refused');
+      })
+      .catch((err: unknown) => o.log.error({ err: String(err) }, 'config-file workloads could not be applied'))
+      .finally(() => (syncing = undefined));
+    return syncing;
+  };
+  for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
+    crs[kind].on({
+      delete: (cr) => {
+        if (leading && cr.metadata.labels?.[SOURCE_LABEL] === 'config' && ours(cr)) void syncConfig();
+      },
+    });
+  }
+
   const all: Informer<KubernetesObject>[] = [...(Object.values(crs) as Informer<KubernetesObject>[]), ...children];
   return {
     workloads: crs,
@@ -114,6 +142,9 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
     async lead(signal, epoch) {
       await Promise.all(all.map((i) => i.waitForSync(signal)));
       if (signal.aborted) return;
+      leading = true;
+      signal.addEventListener('abort', () => (leading = false), { once: true });
+      await syncConfig();
       // Takeover resync: every cached CR of ours is looked at once by the new leader.
       for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
         for (const cr of crs[kind].list()) if (ours(cr)) queues[kind].add(keyOf(cr));

@@ -40,7 +40,7 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
   const health = new StoreHealth();
   const store = health.watch(instrumentStore(createLockStore(cfg, { kubeConfig }), metrics));
   const identity = holderIdentity(cfg.id);
-  const manager = createControllerManager({ kubeConfig: kubeConfig(), tenant: cfg.tenant, identity, log, registry: metrics.registry });
+  const manager = createControllerManager({ kubeConfig: kubeConfig(), tenant: cfg.tenant, identity, log, registry: metrics.registry, config: cfg });
   manager.start();
 
   const gate = new LeaderGate({
