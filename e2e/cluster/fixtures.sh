@@ -18,8 +18,8 @@ metadata:
     topology.kubernetes.io/zone: zone-$i
     type: kwok
 status:
-  allocatable: {cpu: "32", memory: 256Gi, pods: "110"}
-  capacity: {cpu: "32", memory: 256Gi, pods: "110"}
+  allocatable: {cpu: "1000", memory: 4Ti, pods: "10000"}
+  capacity: {cpu: "1000", memory: 4Ti, pods: "10000"}
   nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: fake, kubeProxyVersion: fake}
 EOF2
 done

@@ -95,7 +95,8 @@ launch kube-apiserver "$K8S_BIN_DIR/kube-apiserver" \
   --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
   --authorization-mode=Node,RBAC --allow-privileged=true \
   --service-cluster-ip-range=10.96.0.0/16 --endpoint-reconciler-type=none \
-  --profiling=false --cert-dir="$run/apiserver-certs"
+  --profiling=false --cert-dir="$run/apiserver-certs" \
+  --audit-policy-file="$here/audit-policy.yaml" --audit-log-path="$logs/audit.log" --audit-log-format=json
 kubeconfig "$STATE_DIR/kubeconfig" admin
 k() { "$KUBECTL" --kubeconfig "$STATE_DIR/kubeconfig" "$@"; }
 wait_until 90 kube-apiserver k get --raw /readyz || { tail -30 "$logs/kube-apiserver.log" >&2; exit 1; }
