@@ -1,7 +1,9 @@
-// A lock held in one row of a Cloud Spanner table. Every change is a read-write transaction
-// that reads the row together with Spanner's CURRENT_TIMESTAMP() and writes the expiry as
-// TIMESTAMP_ADD(CURRENT_TIMESTAMP(), …) in DML, so expiry is judged by Spanner's clock alone,
-// never by this machine's. Spanner has no notifications: subscribers poll.
+// A lock held in one row of a Cloud Spanner table. Acquire, renew and release are each a
+// read-write transaction that reads the row together with Spanner's CURRENT_TIMESTAMP(),
+// decides with the pure functions below, and writes the expiry as
+// TIMESTAMP_ADD(CURRENT_TIMESTAMP(), …) in DML: expiry is judged by Spanner's clock alone, never
+// by this machine's. read() is a strong single-use read (it sees every committed change and
+// takes no locks). Spanner has no notifications: subscribers poll read().
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { Spanner } from '@google-cloud/spanner';
@@ -277,7 +279,7 @@ export class SpannerStore implements LockStore {
   readonly #table: string;
   readonly #timeoutMs: number;
   readonly #pollMs: number;
-  /** How long a transaction's first read may wait for another's lock before starting over. */
+  /** How long a statement may wait for another transaction's lock before starting over. */
   readonly #lockWaitMs: number;
   /** Set once the table is known to exist; cleared when finding out failed. */
   #tableReady: Promise<void> | undefined;
@@ -296,7 +298,8 @@ export class SpannerStore implements LockStore {
     }
     this.#timeoutMs = opts.timeoutMs ?? 5000;
     this.#pollMs = opts.pollIntervalMs ?? 250;
-    this.#lockWaitMs = Math.min(1000, Math.max(100, this.#timeoutMs / 10));
+    // Long enough that a busy server's ordinary answer is not taken for a lock wait.
+    this.#lockWaitMs = Math.min(500, Math.max(250, this.#timeoutMs / 4));
     const options: SpannerOptions & { clientConfig: Gax.ClientConfig } = {
       projectId: opts.projectID,
       // Client-side metrics would export to Cloud Monitoring on a timer of their own.
@@ -388,6 +391,7 @@ export class SpannerStore implements LockStore {
   }
 
   async subscribe(listener: (event: LockEvent) => void): Promise<() => Promise<void>> {
+    if (this.#closing) throw new LockStoreError('config', 'spanner', `subscribe ${this.lockName}: the store is closed`);
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let polling: Promise<void> = Promise.resolve();
@@ -472,9 +476,10 @@ export class SpannerStore implements LockStore {
    * Runs `body` in a read-write transaction with the row and Spanner's time, then commits.
    * Contention is retried here, with short jittered waits, until the deadline:
    * - ABORTED: the client's own retry would wait 2–3 s before trying again, longer than a call;
-   * - a read stuck behind another transaction's lock for longer than #lockWaitMs: rolled back
-   *   and tried afresh. Spanner's waits are short, but the emulator (one transaction at a time)
-   *   wakes a waiter only 1–3 s after the holder finished, and a fresh transaction goes at once.
+   * - a statement stuck behind another transaction's lock for longer than #lockWaitMs: rolled
+   *   back and tried afresh. Spanner's lock waits are short, but the emulator (one read-write
+   *   transaction at a time) wakes a waiter only 1–3 s after the holder finished, or up to ~7 s
+   *   later when the waiter was itself aborted; a fresh transaction goes at once.
    * The transaction is begun explicitly so that its id is known before the first read: a
    * stuck attempt can then be rolled back, and the client never starts one of its own behind
    * our back (it does after a failed first read with an inline begin).
@@ -502,8 +507,9 @@ export class SpannerStore implements LockStore {
               return result;
             } catch (err) {
               if (codeOf(err) === Status.ABORTED) throw new Retry(err); // already over on the server
-              // Free the lock now rather than when the transaction times out on the server.
-              if (begun) await tx.rollback().catch(() => undefined);
+              // Free the lock now rather than when the transaction times out on the server. Not
+              // waiting long: the emulator may answer a rollback only once the stuck read ends.
+              if (begun) await within(tx.rollback(), this.#lockWaitMs);
               if (err instanceof Stuck || codeOf(err) === Status.ALREADY_EXISTS) throw new Retry(err);
               throw err;
             }
