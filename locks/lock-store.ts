@@ -108,16 +108,21 @@ export async function withDeadline<T>(
   op: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const ac = new AbortController();
-  const onAbort = (): void => ac.abort(callerSignal?.reason);
-  callerSignal?.addEventListener('abort', onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
+  let onAbort = (): void => undefined;
+  // Ends the wait on the deadline, or at once when the caller gives up.
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const err = new LockStoreError('timeout', backend, `${what} took longer than ${ms} ms`);
       ac.abort(err);
       reject(err);
     }, ms);
+    onAbort = (): void => {
+      ac.abort(callerSignal?.reason);
+      reject(new LockStoreError('timeout', backend, `${what} aborted by caller`));
+    };
   });
+  callerSignal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (callerSignal?.aborted) throw new LockStoreError('timeout', backend, `${what} aborted by caller`);
     return await Promise.race([op(ac.signal), deadline]);
