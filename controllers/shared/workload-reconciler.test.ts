@@ -1,0 +1,117 @@
+// One reconcile pass, called directly with in-memory caches and recording writers.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ApiException } from '@kubernetes/client-node';
+import type { KubernetesObject, V1CronJob } from '@kubernetes/client-node';
+import type { ObjectCache } from '../../operator/reconcile/types.ts';
+import { cronJobDriver } from '../cronjob/driver.ts';
+import type { ChildWriter } from './apply.ts';
+import type { StatusWriter } from './status-writer.ts';
+import type { WorkloadCR } from './workload-reconciler.ts';
+import { workloadReconciler } from './workload-reconciler.ts';
+
+class MapCache<T extends KubernetesObject> implements ObjectCache<T> {
+  readonly items = new Map<string, T>();
+  get(key: string) {
+    return this.items.get(key);
+  }
+  list() {
+    return [...this.items.values()];
+  }
+  hasSynced() {
+    return true;
+  }
+}
+
+function setup(opts: { failApply?: ApiException<unknown> } = {}) {
+  const crs = new MapCache<WorkloadCR>();
+  const cronJobs = new MapCache<V1CronJob>();
+  const applied: KubernetesObject[] = [];
+  const statuses: object[] = [];
+  const events: string[] = [];
+  const writer: ChildWriter = {
+    apply: <T extends KubernetesObject>(o: T) => {
+      if (opts.failApply) return Promise.reject(opts.failApply);
+      applied.push(o);
+      return Promise.resolve(o);
+    },
+    delete: () => Promise.resolve(),
+  };
+  const status: StatusWriter = {
+    patchStatus: (cr, s) => {
+      statuses.push(s);
+      (crs.get(`${cr.metadata.namespace}/${cr.metadata.name}`) as { status?: object }).status = s;
+      return Promise.resolve();
+    },
+  };
+  const r = workloadReconciler(cronJobDriver(cronJobs, writer) as never, {
+    crs,
+    writer,
+    status,
+    tenant: 'default',
+    leader: 'me_1',
+    now: () => new Date('2026-01-01T00:00:00Z'),
+    record: (_cr, type, reason) => events.push(`${type} ${reason}`),
+  });
+  const cr = (extra: Partial<WorkloadCR['metadata']> = {}, status?: object): WorkloadCR =>
+    ({
+      apiVersion: 'highlander.plexobject.io/v1',
+      kind: 'WorkloadCronJob',
+      metadata: { name: 'c', namespace: 'ns', uid: 'u1', generation: 1, ...extra },
+      spec: { image: 'i', script: { commands: ['x'] }, schedule: '@daily' },
+      ...(status ? { status } : {}),
+    }) as WorkloadCR;
+  return { crs, cronJobs, applied, statuses, events, r, cr };
+}
+
+const req = (epoch = 3) => ({ key: 'ns/c', epoch, signal: new AbortController().signal });
+
+test('guards: gone, being deleted, another tenant, or a newer leader’s status: nothing is written', async () => {
+  const s = setup();
+  await s.r.reconcile(req());
+  s.crs.items.set('ns/c', s.cr({ deletionTimestamp: new Date() }));
+  await s.r.reconcile(req());
+  s.crs.items.set('ns/c', s.cr({ labels: { 'highlander.plexobject.io/tenant': 'other' } }));
+  await s.r.reconcile(req());
+  s.crs.items.set('ns/c', s.cr({}, { epoch: 9 }));
+  await s.r.reconcile(req(3));
+  assert.deepEqual([s.applied.length, s.statuses.length], [0, 0]);
+});
+
+test('a new CR: its CronJob is applied, an event told, status written once; a second pass writes nothing', async () => {
+  const s = setup();
+  s.crs.items.set('ns/c', s.cr());
+  await s.r.reconcile(req());
+  assert.equal(s.applied.length, 1);
+  assert.equal(s.applied[0]?.kind, 'CronJob');
+  assert.deepEqual(s.events, ['Normal Created']);
+  assert.equal(s.statuses.length, 1);
+  const st = s.statuses[0] as { epoch: number; leader: string; observedGeneration: number; conditions: { type: string; status: string }[] };
+  assert.deepEqual([st.epoch, st.leader, st.observedGeneration], [3, 'me_1', 1]);
+  assert.equal(st.conditions.find((c) => c.type === 'Reconciling')?.status, 'True');
+  // The child now exists exactly as desired: adopted, no write, no new status.
+  s.cronJobs.items.set('ns/c', { ...(s.applied[0] as V1CronJob), status: {} });
+  await s.r.reconcile(req());
+  assert.equal(s.applied.length, 1);
+  assert.equal(s.statuses.length, 2, 'Ready flips once the CronJob is seen');
+  await s.r.reconcile(req());
+  assert.equal(s.statuses.length, 2, 'an unchanged status is not rewritten');
+});
+
+test('a refusal by the API server marks the CR Stalled instead of retrying forever', async () => {
+  const s = setup({ failApply: new ApiException(422, 'Unprocessable', { message: 'spec.jobTemplate: Invalid value' }, {}) });
+  s.crs.items.set('ns/c', s.cr());
+  await s.r.reconcile(req());
+  const st = s.statuses[0] as { conditions: { type: string; status: string; reason: string; message: string }[] };
+  const stalled = st.conditions.find((c) => c.type === 'Stalled');
+  assert.deepEqual([stalled?.status, stalled?.reason, stalled?.message], ['True', 'Invalid', 'spec.jobTemplate: Invalid value']);
+  assert.equal(st.conditions.find((c) => c.type === 'Ready')?.status, 'False');
+  assert.deepEqual(s.events, ['Warning Invalid']);
+});
+
+test('a conflict is retried (thrown), not stalled', async () => {
+  const s = setup({ failApply: new ApiException(409, 'Conflict', {}, {}) });
+  s.crs.items.set('ns/c', s.cr());
+  await assert.rejects(s.r.reconcile(req()));
+  assert.equal(s.statuses.length, 0);
+});
