@@ -33,7 +33,7 @@ export interface ManagerOptions {
   identity: string;
   log: Logger;
   registry: Registry;
-  /** Workers per kind. */
+  /** Workers per kind (reconciles wait on the API server, not the CPU; default 8). */
   workers?: number;
   /** Config-file workloads, applied as CRs by the leader. */
   config?: Pick<HighlanderConfig, 'workloads' | 'namespace' | 'tenant'>;
@@ -54,12 +54,26 @@ export interface ControllerManager {
 
 const CHILD_SELECTOR = `${MANAGED_BY}=highlander`;
 
+/** managedFields are most of an applied object's size, and nothing here reads them. */
+function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
+}
+
 /** Builds the controllers of the four kinds. */
 export function createControllerManager(o: ManagerOptions): ControllerManager {
   const kc = o.kubeConfig;
   const informerLog = o.log.child({ component: 'informer' });
   const informer = <T extends KubernetesObject>(name: string, path: string, labelSelector?: string): Informer<T> =>
-    new Informer<T>({ kubeConfig: kc, path, list: rawLister<T>(kc, path), name, log: informerLog, ...(labelSelector ? { labelSelector } : {}) });
+    new Informer<T>({
+      kubeConfig: kc,
+      path,
+      list: rawLister<T>(kc, path),
+      name,
+      log: informerLog,
+      transform: withoutManagedFields,
+      ...(labelSelector ? { labelSelector } : {}),
+    });
 
   const crs = Object.fromEntries(
     (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).map((k) => [k, informer<WorkloadCR>(k, `/apis/${API_VERSION}/${WORKLOAD_KINDS[k].plural}`)]),
@@ -69,7 +83,7 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
   const deployments = informer<V1Deployment>('deployments', '/apis/apps/v1/deployments', CHILD_SELECTOR);
   const statefulSets = informer<V1StatefulSet>('statefulsets', '/apis/apps/v1/statefulsets', CHILD_SELECTOR);
   const cronJobs = informer<V1CronJob>('cronjobs', '/apis/batch/v1/cronjobs', CHILD_SELECTOR);
-  const children: Informer<KubernetesObject>[] = [pods, services, deployments, statefulSets, cronJobs] as Informer<KubernetesObject>[];
+  const children = [pods, services, deployments, statefulSets, cronJobs] as unknown as Informer<KubernetesObject>[];
 
   const writer = childWriter(kc);
   const drivers: Record<WorkloadKind, KindDriver<WorkloadCR, object>> = {
@@ -134,7 +148,7 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
     });
   }
 
-  const all: Informer<KubernetesObject>[] = [...(Object.values(crs) as Informer<KubernetesObject>[]), ...children];
+  const all = [...Object.values(crs), ...children] as unknown as Informer<KubernetesObject>[];
   return {
     workloads: crs,
     start: () => all.forEach((i) => i.start()),
@@ -154,7 +168,7 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
           runWorkers({
             queue: queues[kind],
             reconciler: reconcilers[kind],
-            workers: o.workers ?? 2,
+            workers: o.workers ?? 8,
             epoch,
             signal,
             log: o.log,

@@ -61,6 +61,11 @@ export interface InformerOptions<T extends KubernetesObject> {
   listTimeoutMs?: number;
   /** Random number in [0, 1) for timeouts and jitter (injected in tests). */
   random?: () => number;
+  /**
+   * Trims each object before it is cached (e.g. drops managedFields), as client-go's
+   * transform functions do: a cache holds thousands of objects.
+   */
+  transform?: (obj: T) => T;
   /** Replaces client-node's Watch (tests). */
   watch?: WatchFn;
 }
@@ -143,6 +148,7 @@ const stderrLog: InformerLog = {
 export class Informer<T extends KubernetesObject> implements ObjectCache<T> {
   readonly name: string;
   readonly #path: string;
+  readonly #transform: ((obj: T) => T) | undefined;
   readonly #listFn: (opts: ListOptions) => Promise<ListResult<T>>;
   readonly #labelSelector: string | undefined;
   readonly #clock: Clock;
@@ -166,6 +172,7 @@ export class Informer<T extends KubernetesObject> implements ObjectCache<T> {
   constructor(opts: InformerOptions<T>) {
     this.name = opts.name;
     this.#path = opts.path;
+    this.#transform = opts.transform;
     this.#listFn = opts.list;
     this.#labelSelector = opts.labelSelector;
     this.#clock = opts.clock ?? systemClock;
@@ -324,8 +331,9 @@ export class Informer<T extends KubernetesObject> implements ObjectCache<T> {
 
   /** Lists, replaces the cache, tells the handlers what changed, and marks the informer synced. */
   async #relist(signal: AbortSignal): Promise<void> {
-    const result = await this.#listWithTimeout(signal);
+    const listed = await this.#listWithTimeout(signal);
     if (signal.aborted) return;
+    const result = this.#transform ? { ...listed, items: listed.items.map(this.#transform) } : listed;
     const diff = diffList(this.#cache, result.items);
     this.#cache = new Map(result.items.map((obj) => [keyOf(obj), obj]));
     this.#resourceVersion = result.metadata?.resourceVersion;
@@ -430,7 +438,7 @@ export class Informer<T extends KubernetesObject> implements ObjectCache<T> {
       return;
     }
     // The API server sends objects of the watched collection: this is the boundary where we trust it.
-    const obj = raw as T;
+    const obj = this.#transform && type !== 'BOOKMARK' ? this.#transform(raw as T) : (raw as T);
     const rv = obj.metadata?.resourceVersion;
     if (rv) this.#resourceVersion = rv;
     if (type === 'BOOKMARK') return;
