@@ -101,14 +101,19 @@ kubeconfig "$STATE_DIR/kubeconfig" admin
 k() { "$KUBECTL" --kubeconfig "$STATE_DIR/kubeconfig" "$@"; }
 wait_until 90 kube-apiserver k get --raw /readyz || { tail -30 "$logs/kube-apiserver.log" >&2; exit 1; }
 
-# 6. Controller manager, scheduler and kwok, together.
+# 6. Controller manager, scheduler and kwok, together. Their client rate limits are raised
+#    so that benchmarks with thousands of workloads measure Highlander, not kube's defaults
+#    (20 QPS for the controller manager).
 launch kube-controller-manager "$K8S_BIN_DIR/kube-controller-manager" \
   --kubeconfig="$run/controller-manager.kubeconfig" --secure-port=0 --leader-elect=false \
   --use-service-account-credentials=true --service-account-private-key-file="$pki/sa.key" \
   --root-ca-file="$pki/ca.crt" --cluster-name=highlander-local \
-  --controllers='*'
+  --controllers='*' \
+  --kube-api-qps=300 --kube-api-burst=600 --concurrent-deployment-syncs=20 \
+  --concurrent-replicaset-syncs=20 --concurrent-statefulset-syncs=20
 launch kube-scheduler "$K8S_BIN_DIR/kube-scheduler" \
-  --kubeconfig="$run/scheduler.kubeconfig" --secure-port=0 --leader-elect=false
+  --kubeconfig="$run/scheduler.kubeconfig" --secure-port=0 --leader-elect=false \
+  --kube-api-qps=300 --kube-api-burst=600
 launch kwok "$KWOK_BIN" --kubeconfig="$run/kwok.kubeconfig" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --cidr=10.244.0.1/16 --node-ip=10.0.0.1 --server-address=127.0.0.1:0 --node-lease-duration-seconds=40 --config="$here/kwok.yaml"
