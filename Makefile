@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
 .PHONY: help deps lint typecheck test test-unit test-e2e cluster-up cluster-down \
-        services-up services-down build-cluster bench-failover clean
+        services-up services-down build-cluster bench-failover bench-reconcile clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ test: deps ## everything CI runs: lint, type-check, unit and e2e tests, one summ
 
 bench-failover: deps ## failover benchmark on every lock store (JSON lines); ROUNDS=20
 	bash e2e/with-servers.sh node --import tsx bench/failover.ts --rounds $(or $(ROUNDS),20)
+
+bench-reconcile: deps ## reconcile benchmark: N CRs (CRS=1000) → children, Ready, takeover, idle requests, RSS
+	bash e2e/with-servers.sh node --import tsx bench/reconcile.ts --crs $(or $(CRS),1000)
 
 build-cluster: ## build the control plane binaries into the cache (once per version)
 	bash e2e/cluster/build.sh >/dev/null
