@@ -38,7 +38,7 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
   const kubeConfig = (): KubeConfig => (kc ??= loadKubeConfig(opts.kubeconfig ?? cfg.cluster.kubeconfig));
   const metrics = new OperatorMetrics();
   const health = new StoreHealth();
-  const store = health.watch(instrumentStore(createLockStore(cfg, { kubeConfig }), metrics));
+  const store = health.watch(instrumentStore(await createLockStore(cfg, { kubeConfig }), metrics));
   const identity = holderIdentity(cfg.id);
   const manager = createControllerManager({ kubeConfig: kubeConfig(), tenant: cfg.tenant, identity, log, registry: metrics.registry, config: cfg });
   manager.start();

@@ -11,7 +11,7 @@ import { holderIdentity } from '../../operator/run.ts';
 const actLog = process.argv[2];
 if (!actLog) throw new Error('usage: acting-candidate.ts ACT_LOG');
 const cfg = loadConfig({ env: process.env });
-const store = createLockStore(cfg, { kubeConfig: () => loadKubeConfig(cfg.cluster.kubeconfig) });
+const store = await createLockStore(cfg, { kubeConfig: () => loadKubeConfig(cfg.cluster.kubeconfig) });
 const id = holderIdentity(cfg.id);
 const gate = new LeaderGate({
   store,
