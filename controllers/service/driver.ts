@@ -21,9 +21,11 @@ export function serviceDriver(
     kind: 'WorkloadService',
     steps: (cr, epoch) => {
       const svc = desiredService(cr, epoch);
+      // The workload first: a Service is slower to create (it allocates a cluster IP) and
+      // nothing in the Deployment waits for it.
       return [
-        ...(svc ? [ensureStep(writer, services, svc, epoch)] : []),
         ensureStep(writer, deployments, desiredDeployment(cr, epoch), epoch),
+        ...(svc ? [ensureStep(writer, services, svc, epoch)] : []),
       ];
     },
     observe: (cr) => observeReplicas(deployments.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.replicas, 'Deployment'),
