@@ -102,32 +102,35 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
     reconcilers[kind] = workloadReconciler(drivers[kind], deps);
   }
 
+  // Only the leader queues work: a follower's caches stay warm, and a new leader looks at
+  // every CR once anyway (takeover resync), so nothing a follower saw is lost.
+  let leading = false;
+  const ours = (cr: Readonly<WorkloadCR>): boolean => tenantOf(cr.metadata.labels) === o.tenant;
   // A CR's change enqueues it when its spec, labels or deletion changed: our own status
   // writes come back as updates too, and must not loop.
-  const ours = (cr: Readonly<WorkloadCR>): boolean => tenantOf(cr.metadata.labels) === o.tenant;
   for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
     crs[kind].on({
       add: (cr) => {
-        if (ours(cr)) queues[kind].add(keyOf(cr));
+        if (leading && ours(cr)) queues[kind].add(keyOf(cr));
       },
       update: (prev, cr) => {
         const changed =
           prev.metadata.generation !== cr.metadata.generation ||
           JSON.stringify(prev.metadata.labels) !== JSON.stringify(cr.metadata.labels) ||
           !!cr.metadata.deletionTimestamp !== !!prev.metadata.deletionTimestamp;
-        if (changed && (ours(cr) || ours(prev))) queues[kind].add(keyOf(cr));
+        if (leading && changed && (ours(cr) || ours(prev))) queues[kind].add(keyOf(cr));
       },
     });
   }
   // A child's change enqueues its owner: drift is repaired from the watch, not a poll.
   const enqueueOwner = (obj: Readonly<KubernetesObject>): void => {
+    if (!leading) return;
     const ref = obj.metadata?.ownerReferences?.find((r) => r.controller && r.apiVersion === API_VERSION);
     if (ref && ref.kind in queues) queues[ref.kind as WorkloadKind].add(`${obj.metadata?.namespace}/${ref.name}`);
   };
   for (const inf of children) inf.on({ add: enqueueOwner, update: (_p, n) => enqueueOwner(n), delete: enqueueOwner });
 
   // Config-file workloads: applied when leadership starts, and again if one is deleted.
-  let leading = false;
   let syncing: Promise<void> | undefined;
   const syncConfig = (): Promise<void> => {
     const cfg = o.config;
@@ -158,11 +161,11 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
       if (signal.aborted) return;
       leading = true;
       signal.addEventListener('abort', () => (leading = false), { once: true });
-      await syncConfig();
       // Takeover resync: every cached CR of ours is looked at once by the new leader.
       for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
         for (const cr of crs[kind].list()) if (ours(cr)) queues[kind].add(keyOf(cr));
       }
+      await syncConfig();
       await Promise.all(
         (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).map((kind) =>
           runWorkers({
