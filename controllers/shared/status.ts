@@ -1,19 +1,10 @@
 // The status every kind writes, and the rule for writing it: only when something changed.
-import type { Condition, Observation } from './conditions.ts';
+import type { CommonWorkloadStatus } from './api-types.ts';
+import type { Observation } from './conditions.ts';
 import { conditionsFor, mergeConditions } from './conditions.ts';
 
-/** Fields every kind's status has. */
-export interface CommonStatus {
-  observedGeneration?: number;
-  active?: boolean;
-  healthy?: boolean;
-  /** Identity of the leader that wrote this status. */
-  leader?: string;
-  epoch?: number;
-  phase?: string;
-  message?: string;
-  conditions?: Condition[];
-}
+/** Fields every kind's status has (the CRDs' common status). */
+export type CommonStatus = CommonWorkloadStatus;
 
 /** What a kind's observer reports: the kstatus observation plus the status fields it fills. */
 export interface KindObservation<S extends object> extends Observation {
