@@ -101,6 +101,11 @@ kubeconfig "$STATE_DIR/kubeconfig" admin
 k() { "$KUBECTL" --kubeconfig "$STATE_DIR/kubeconfig" "$@"; }
 wait_until 90 kube-apiserver k get --raw /readyz || { tail -30 "$logs/kube-apiserver.log" >&2; exit 1; }
 
+# 5b. Highlander's CRDs, before the controller manager starts: its garbage collector then
+#     watches them from the start (CRDs created later are only picked up on a resync).
+k apply --server-side -f "$REPO_ROOT/crds/" >/dev/null
+k wait --for=condition=Established crd --all --timeout=60s >/dev/null
+
 # 6. Controller manager, scheduler and kwok, together. Their client rate limits are raised
 #    so that benchmarks with thousands of workloads measure Highlander, not kube's defaults
 #    (20 QPS for the controller manager).

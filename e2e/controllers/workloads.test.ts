@@ -226,7 +226,7 @@ describe('controllers', () => {
           return statusOf(err) === 404 ? true : undefined;
         }
       },
-      { what: 'Deployment api garbage-collected', timeoutMs: 30_000 },
+      { what: 'Deployment api garbage-collected', timeoutMs: 60_000 },
     );
   });
 });
