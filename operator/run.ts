@@ -1,7 +1,6 @@
 // `highlander run`: wires config, lock store, leader gate, metrics and HTTP together.
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { HighlanderConfig } from './config.ts';
 import { redactConfig } from './config.ts';
 import { createControllerManager } from './controller-manager.ts';
@@ -34,13 +33,12 @@ export function holderIdentity(id: string): string {
 /** Starts the operator. */
 export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { kubeconfig?: string } = {}): Promise<RunningOperator> {
   log.info({ config: redactConfig(cfg) }, 'starting');
-  let kc: KubeConfig | undefined;
-  const kubeConfig = (): KubeConfig => (kc ??= loadKubeConfig(opts.kubeconfig ?? cfg.cluster.kubeconfig));
+  const kc = loadKubeConfig(opts.kubeconfig ?? cfg.cluster.kubeconfig);
   const metrics = new OperatorMetrics();
   const health = new StoreHealth();
-  const store = health.watch(instrumentStore(await createLockStore(cfg, { kubeConfig }), metrics));
+  const store = health.watch(instrumentStore(await createLockStore(cfg, { kubeConfig: () => kc }), metrics));
   const identity = holderIdentity(cfg.id);
-  const manager = createControllerManager({ kubeConfig: kubeConfig(), tenant: cfg.tenant, identity, log, registry: metrics.registry, config: cfg });
+  const manager = createControllerManager({ kubeConfig: kc, tenant: cfg.tenant, identity, log, registry: metrics.registry, config: cfg });
   manager.start();
 
   const gate = new LeaderGate({
@@ -50,7 +48,8 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     observer: combine(metrics.gateObserver(), logObserver(log)),
     callbacks: {
       onStartedLeading: ({ signal, epoch }) => manager.lead(signal, epoch),
-      onStoppedLeading: ({ epoch, reason }) => log.info({ epoch, reason }, 'stopped leading'),
+      // The observer logs it ("leadership ended"); the manager's work has its signal.
+      onStoppedLeading: () => undefined,
       onNewLeader: ({ holder, epoch }) => {
         if (holder !== identity) log.info({ leader: holder, epoch }, holder ? 'new leader observed' : 'lock is free');
       },
