@@ -11,7 +11,9 @@ import { LeaderGate } from './leader-gate.ts';
 import { createLockStore } from './lock-store-factory.ts';
 import type { Logger } from './logger.ts';
 import { OperatorMetrics, instrumentStore } from './metrics.ts';
+import { StatusTracker } from './status-tracker.ts';
 import { StoreHealth } from './store-health.ts';
+import { byName, findWorkload, listWorkloads } from './workload-summary.ts';
 
 /** A running operator. */
 export interface RunningOperator {
@@ -40,24 +42,54 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
   const identity = holderIdentity(cfg.id);
   const manager = createControllerManager({ kubeConfig: kc, tenant: cfg.tenant, identity, log, registry: metrics.registry, config: cfg });
   manager.start();
+  const tracker = new StatusTracker(identity);
 
   const gate = new LeaderGate({
     store,
     identity,
     timings: cfg.leaderElection,
-    observer: combine(metrics.gateObserver(), logObserver(log)),
+    observer: combine(metrics.gateObserver(), logObserver(log), tracker.observer()),
     callbacks: {
       onStartedLeading: ({ signal, epoch }) => manager.lead(signal, epoch),
       // The observer logs it ("leadership ended"); the manager's work has its signal.
       onStoppedLeading: () => undefined,
       onNewLeader: ({ holder, epoch }) => {
+        tracker.newLeader(holder, epoch);
         if (holder !== identity) log.info({ leader: holder, epoch }, holder ? 'new leader observed' : 'lock is free');
       },
     },
   });
 
+  const workloads = {
+    all: () => byName(listWorkloads(manager.workloads)),
+    find: (name: string, namespace?: string) => findWorkload(listWorkloads(manager.workloads), name, namespace),
+  };
+  const dbinfo = () => ({
+    storageType: store.backend,
+    lockName: store.lockName,
+    tenant: cfg.tenant,
+    reachable: health.reachable,
+    ...(health.reachable ? {} : { lastError: health.lastError }),
+    ...(cfg.redis ? { address: cfg.redis.addr } : {}),
+    ...(cfg.databaseURL ? { address: redactConfig(cfg).databaseURL } : {}),
+    ...(cfg.spanner ? { address: `${cfg.spanner.projectID}/${cfg.spanner.instanceID}/${cfg.spanner.databaseID}` } : {}),
+  });
+  const status = () => {
+    const w = workloads.all();
+    return {
+      ...tracker.snapshot(),
+      clusterName: cfg.cluster.name,
+      tenant: cfg.tenant,
+      storageType: store.backend,
+      workloadStatus: Object.fromEntries(Object.entries(w).map(([k, v]) => [k, { type: v.type, namespace: v.namespace, active: v.active, healthy: v.healthy, phase: v.phase }])),
+    };
+  };
   const app = createApp({
     metrics: metrics.registry,
+    status,
+    workloads,
+    dbinfo,
+    debug: () => ({ ...status(), config: redactConfig(cfg), cachesSynced: manager.synced(), lockStore: dbinfo() }),
     ready: () => {
       const reasons = [
         ...(health.reachable ? [] : [`lock store unreachable: ${health.lastError || 'no answer yet'}`]),

@@ -42,6 +42,38 @@ test('leader and follower report their roles on /metrics and are both ready', as
   }
 });
 
+test('/status and /api/status answer in K8 Highlander\'s shape; /api/dbinfo hides secrets', async () => {
+  const env = operatorEnv('redis', uniqueTenant('http'), undefined, { HIGHLANDER_REDIS_PASSWORD: '' });
+  const a = new OperatorProcess('a', env);
+  procs.push(a);
+  await a.becameLeader(STARTUP_MS);
+  const b = new OperatorProcess('b', env);
+  procs.push(b);
+  await b.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
+  const aId = String(a.logs('campaigning for leadership')[0]?.identity);
+  for (const path of ['/status', '/api/status']) {
+    const sa = JSON.parse((await get(a, path)).body) as { status: string; data: Record<string, unknown> };
+    assert.equal(sa.status, 'success');
+    assert.equal(sa.data.isLeader, true);
+    assert.equal(sa.data.leaderID, aId);
+    assert.equal(sa.data.currentLeader, aId);
+    assert.equal(typeof sa.data.leaderSince, 'string');
+    for (const key of ['uptime', 'clusterName', 'workloadStatus', 'failoverCount', 'leadershipTransitions', 'lastLeader', 'lastLeaderTransition']) {
+      assert.ok(key in sa.data, `${path} has no ${key}`);
+    }
+  }
+  const sb = JSON.parse((await get(b, '/status')).body) as { data: Record<string, unknown> };
+  assert.equal(sb.data.isLeader, false);
+  assert.equal(sb.data.currentLeader, aId);
+  const db = JSON.parse((await get(a, '/api/dbinfo')).body) as { data: Record<string, unknown> };
+  assert.equal(db.data.storageType, 'redis');
+  assert.equal(db.data.reachable, true);
+  assert.match(String(db.data.lockName), /^highlander-leader-lock:/);
+  const missing = await get(a, '/api/workloads/no-such-workload');
+  assert.equal(missing.status, 404);
+  assert.match(missing.body, /workload no-such-workload not found/);
+});
+
 test('a replica whose lock store is unreachable is alive but not ready', async () => {
   const p = new OperatorProcess('c', operatorEnv('redis', uniqueTenant('http'), undefined, { HIGHLANDER_REDIS_ADDR: '127.0.0.1:1' }));
   procs.push(p);

@@ -1,0 +1,78 @@
+// Workloads as the HTTP API shows them: one entry per CR, by name, from the informer caches.
+import type { WorkloadKind } from '../controllers/shared/api-types.ts';
+import type { WorkloadCR } from '../controllers/shared/workload-reconciler.ts';
+import type { ObjectCache } from './reconcile/types.ts';
+
+/** K8 Highlander's type names for the four kinds. */
+export const WORKLOAD_TYPES: Record<WorkloadKind, string> = {
+  WorkloadProcess: 'process',
+  WorkloadCronJob: 'cronjob',
+  WorkloadService: 'service',
+  WorkloadPersistent: 'persistent',
+};
+
+/** One workload in /api/workloads and /status's workloadStatus. */
+export interface WorkloadSummary {
+  name: string;
+  namespace: string;
+  type: string;
+  kind: WorkloadKind;
+  active: boolean;
+  healthy: boolean;
+  phase: string;
+  message: string;
+  leader: string;
+  epoch: number;
+  status: Record<string, unknown>;
+}
+
+/** Every workload in the caches. */
+export function listWorkloads(caches: Record<WorkloadKind, ObjectCache<WorkloadCR>>): WorkloadSummary[] {
+  const all: WorkloadSummary[] = [];
+  for (const kind of Object.keys(WORKLOAD_TYPES) as WorkloadKind[]) {
+    for (const cr of caches[kind].list()) {
+      const st = (cr.status ?? {}) as Record<string, unknown>;
+      all.push({
+        name: cr.metadata.name,
+        namespace: cr.metadata.namespace,
+        type: WORKLOAD_TYPES[kind],
+        kind,
+        active: st.active === true,
+        healthy: st.healthy === true,
+        phase: typeof st.phase === 'string' ? st.phase : '',
+        message: typeof st.message === 'string' ? st.message : '',
+        leader: typeof st.leader === 'string' ? st.leader : '',
+        epoch: typeof st.epoch === 'number' ? st.epoch : 0,
+        status: st,
+      });
+    }
+  }
+  return all;
+}
+
+/**
+ * Workloads keyed by name (K8 Highlander's routes take a name); a name used twice gets
+ * `namespace/name` and, if still ambiguous, `kind/namespace/name`.
+ */
+export function byName(all: readonly WorkloadSummary[]): Record<string, WorkloadSummary> {
+  const count = (f: (w: WorkloadSummary) => string) => all.reduce((m, w) => m.set(f(w), (m.get(f(w)) ?? 0) + 1), new Map<string, number>());
+  const names = count((w) => w.name);
+  const byNs = count((w) => `${w.namespace}/${w.name}`);
+  const out: Record<string, WorkloadSummary> = {};
+  for (const w of all) {
+    const key = names.get(w.name) === 1 ? w.name : byNs.get(`${w.namespace}/${w.name}`) === 1 ? `${w.namespace}/${w.name}` : `${w.kind}/${w.namespace}/${w.name}`;
+    out[key] = w;
+  }
+  return out;
+}
+
+/** The result of looking a workload up by name (and namespace). */
+export type Lookup = { found: WorkloadSummary } | { ambiguous: string[] } | { missing: true };
+
+/** Finds one workload by name, or by namespace and name. */
+export function findWorkload(all: readonly WorkloadSummary[], name: string, namespace?: string): Lookup {
+  const hits = all.filter((w) => w.name === name && (namespace === undefined || w.namespace === namespace));
+  if (hits.length === 1) return { found: hits[0]! };
+  if (hits.length === 0) return { missing: true };
+  return { ambiguous: hits.map((w) => `${w.kind} ${w.namespace}/${w.name}`) };
+}
