@@ -21,7 +21,8 @@ const metric = (text: string, name: string): number => {
   return Number(m[1]);
 };
 
-test('leader and follower report their roles on /metrics and are both ready', async () => {
+/** Starts a leader `a` and a follower `b` on Redis, in a tenant of their own. */
+async function leaderAndFollower(): Promise<[OperatorProcess, OperatorProcess]> {
   const env = operatorEnv('redis', uniqueTenant('http'));
   const a = new OperatorProcess('a', env);
   procs.push(a);
@@ -29,6 +30,11 @@ test('leader and follower report their roles on /metrics and are both ready', as
   const b = new OperatorProcess('b', env);
   procs.push(b);
   await b.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
+  return [a, b];
+}
+
+test('leader and follower report their roles on /metrics and are both ready', async () => {
+  const [a, b] = await leaderAndFollower();
 
   for (const [p, leading] of [[a, 1], [b, 0]] as const) {
     assert.equal((await get(p, '/healthz')).status, 200);
@@ -43,13 +49,7 @@ test('leader and follower report their roles on /metrics and are both ready', as
 });
 
 test('/status and /api/status answer in K8 Highlander\'s shape; /api/dbinfo hides secrets', async () => {
-  const env = operatorEnv('redis', uniqueTenant('http'), undefined, { HIGHLANDER_REDIS_PASSWORD: '' });
-  const a = new OperatorProcess('a', env);
-  procs.push(a);
-  await a.becameLeader(STARTUP_MS);
-  const b = new OperatorProcess('b', env);
-  procs.push(b);
-  await b.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
+  const [a, b] = await leaderAndFollower();
   const aId = String(a.logs('campaigning for leadership')[0]?.identity);
   for (const path of ['/status', '/api/status']) {
     const sa = JSON.parse((await get(a, path)).body) as { status: string; data: Record<string, unknown> };
