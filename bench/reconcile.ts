@@ -20,6 +20,7 @@ import { mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/p
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import YAML from 'yaml';
@@ -87,7 +88,6 @@ type CR = KubernetesObject & {
 };
 
 const log = (msg: string): void => void process.stderr.write(`[bench reconcile] ${msg}\n`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
 
 /** Resolves as `p` does, or rejects naming `what` once `ms` have passed. */

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
-import { OperatorProcess } from '../support/operator-process.ts';
+import type { OperatorProcess} from '../support/operator-process.ts';
+import { leaderAndFollower } from '../support/operator-process.ts';
 
 const { leaseMs, retryMs, renewDeadlineMs } = FAST_TIMINGS;
 const running: OperatorProcess[] = [];
@@ -12,17 +13,9 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((p) => p.kill()));
 });
 
-/** Starts a leader `a` and a follower `b` that has seen it. */
-async function pair(backend: (typeof BACKENDS)[number]): Promise<[OperatorProcess, OperatorProcess]> {
-  const env = operatorEnv(backend, uniqueTenant(backend === 'db' ? 'pg' : backend));
-  const a = new OperatorProcess('a', env);
-  running.push(a);
-  await a.becameLeader(STARTUP_MS);
-  const b = new OperatorProcess('b', env);
-  running.push(b);
-  await b.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
-  return [a, b];
-}
+/** A leader `a` and a follower `b` that has seen it, on `backend`. */
+const pair = (backend: (typeof BACKENDS)[number]): Promise<[OperatorProcess, OperatorProcess]> =>
+  leaderAndFollower(operatorEnv(backend, uniqueTenant(backend === 'db' ? 'pg' : backend)), running, STARTUP_MS);
 
 const num = (v: unknown): number => {
   assert.equal(typeof v, 'number');

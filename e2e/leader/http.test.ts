@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
-import { OperatorProcess } from '../support/operator-process.ts';
+import { OperatorProcess, leaderAndFollower } from '../support/operator-process.ts';
 
 const procs: OperatorProcess[] = [];
 after(async () => {
@@ -21,20 +21,11 @@ const metric = (text: string, name: string): number => {
   return Number(m[1]);
 };
 
-/** Starts a leader `a` and a follower `b` on Redis, in a tenant of their own. */
-async function leaderAndFollower(): Promise<[OperatorProcess, OperatorProcess]> {
-  const env = operatorEnv('redis', uniqueTenant('http'));
-  const a = new OperatorProcess('a', env);
-  procs.push(a);
-  await a.becameLeader(STARTUP_MS);
-  const b = new OperatorProcess('b', env);
-  procs.push(b);
-  await b.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
-  return [a, b];
-}
+/** A leader `a` and a follower `b` on Redis, in a tenant of their own. */
+const pair = (): Promise<[OperatorProcess, OperatorProcess]> => leaderAndFollower(operatorEnv('redis', uniqueTenant('http')), procs, STARTUP_MS);
 
 test('leader and follower report their roles on /metrics and are both ready', async () => {
-  const [a, b] = await leaderAndFollower();
+  const [a, b] = await pair();
 
   for (const [p, leading] of [[a, 1], [b, 0]] as const) {
     assert.equal((await get(p, '/healthz')).status, 200);
@@ -49,7 +40,7 @@ test('leader and follower report their roles on /metrics and are both ready', as
 });
 
 test('/status and /api/status answer in K8 Highlander\'s shape; /api/dbinfo hides secrets', async () => {
-  const [a, b] = await leaderAndFollower();
+  const [a, b] = await pair();
   const aId = String(a.logs('campaigning for leadership')[0]?.identity);
   for (const path of ['/status', '/api/status']) {
     const sa = JSON.parse((await get(a, path)).body) as { status: string; data: Record<string, unknown> };

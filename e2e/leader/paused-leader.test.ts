@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
 import { repoRoot } from '../support/kube.ts';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function candidate(id: string, env: Record<string, string>, actLog: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', `${repoRoot}e2e/leader/acting-candidate.ts`, actLog], {

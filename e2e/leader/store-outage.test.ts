@@ -9,13 +9,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../../locks/lock-store.ts';
 import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
 import { repoRoot } from '../support/kube.ts';
-import { OperatorProcess } from '../support/operator-process.ts';
+import type { OperatorProcess} from '../support/operator-process.ts';
+import { leaderAndFollower } from '../support/operator-process.ts';
 
 const { leaseMs, renewDeadlineMs } = FAST_TIMINGS;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const stateDir = `${repoRoot}.cluster`;
 const pidOf = (file: string): number => Number(readFileSync(file, 'utf8').trim());
 const children = (pid: number): number[] => {
@@ -150,12 +151,8 @@ for (const backend of BACKENDS) {
       const store = await control(backend);
       controls.push(store);
       const env = operatorEnv(backend, uniqueTenant('outage'), FAST_TIMINGS, store.env);
-      const a = new OperatorProcess('a', env);
-      running.push(a);
-      const first = await a.becameLeader(STARTUP_MS);
-      const b = new OperatorProcess('b', env);
-      running.push(b);
-      await b.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
+      const [a, b] = await leaderAndFollower(env, running, STARTUP_MS);
+      const first = a.logs('became leader')[0]!;
 
       const mark = { a: a.lines.length, b: b.lines.length };
       const stoppedAt = Date.now();

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LockEvent, LockStore } from '../../locks/lock-store.ts';
 import { LockStoreError } from '../../locks/lock-store.ts';
 
@@ -22,7 +23,6 @@ export interface ContractOptions {
   unreachableDeadlineMs?: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Registers the lock-store contract tests for one backend. */
 export function lockStoreContract(backend: string, factory: StoreFactory, options: ContractOptions = {}): void {

@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import type { LockEvent } from '../../locks/lock-store.ts';
 import { LockStoreError } from '../../locks/lock-store.ts';
 import { EVENTS_CHANNEL, PostgresStore } from '../../locks/postgres/postgres-store.ts';
 import type { PostgresStoreOptions } from '../../locks/postgres/postgres-store.ts';
+import { eventually } from '../support/kube.ts';
 import { loadServicesEnv } from '../support/services.ts';
 import { lockStoreContract } from './contract.ts';
 
@@ -17,7 +19,6 @@ const { databaseUrl } = loadServicesEnv();
 // Every lock (and extra table) of this run carries the run's id: runs never collide, and
 // what they leave is removed afterwards.
 const run = `e2e_${randomBytes(4).toString('hex')}`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const admin = new Client({ connectionString: databaseUrl });
 let adminReady: Promise<void> | undefined;
@@ -51,13 +52,6 @@ lockStoreContract('db', (lockName) => Promise.resolve(open(lockName)), {
   unreachable: () => Promise.resolve(new PostgresStore({ databaseURL: 'postgres://highlander:pw@127.0.0.1:1/highlander', tenant: run, timeoutMs: 2000 })),
   unreachableDeadlineMs: 2000,
 });
-
-/** Waits up to `ms` for `pred` to hold. */
-async function eventually(pred: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!pred() && Date.now() < deadline) await sleep(20);
-  return pred();
-}
 
 describe('postgres lock store', () => {
   test('the table exists after first use, with the documented columns', async () => {

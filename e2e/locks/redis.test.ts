@@ -4,11 +4,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { LockEvent } from '../../locks/lock-store.ts';
 import { LockStoreError } from '../../locks/lock-store.ts';
 import { RedisStore } from '../../locks/redis/redis-store.ts';
 import type { RedisStoreOptions } from '../../locks/redis/redis-store.ts';
+import { eventually } from '../support/kube.ts';
 import { loadServicesEnv } from '../support/services.ts';
 import { lockStoreContract } from './contract.ts';
 
@@ -16,7 +18,6 @@ const { redisAddr } = loadServicesEnv();
 // Every tenant of this run carries the run's id, so runs never share a lock and the keys can
 // be removed afterwards.
 const run = `e2e-${randomBytes(4).toString('hex')}`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const [host, port] = redisAddr.split(':') as [string, string];
 const admin = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -38,13 +39,6 @@ lockStoreContract('redis', (lockName) => Promise.resolve(open(lockName)), {
   unreachable: () => Promise.resolve(new RedisStore({ addr: '127.0.0.1:1', tenant: run, timeoutMs: 2000 })),
   unreachableDeadlineMs: 2000,
 });
-
-/** Waits up to `ms` for `pred` to hold. */
-async function eventually(pred: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!pred() && Date.now() < deadline) await sleep(20);
-  return pred();
-}
 
 describe('redis lock store', () => {
   test('the lock is the key highlander-leader-lock:<tenant>, found by KEYS highlander-leader-*, with a TTL', async () => {

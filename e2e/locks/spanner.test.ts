@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Spanner } from '@google-cloud/spanner';
 import { grpc } from 'google-gax';
 import type { LockEvent } from '../../locks/lock-store.ts';
@@ -25,7 +26,6 @@ delete process.env.SPANNER_EMULATOR_HOST;
 // Every tenant and extra table of this run carries the run's id: runs never share a lock, and
 // what they leave is removed afterwards.
 const run = `e2e_${randomBytes(4).toString('hex')}`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const base = {
   projectID: emu.projectId,
   instanceID: emu.instanceId,

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { InformerLog, InformerOptions, WatchFn } from '../../operator/reconcile/informer.ts';
@@ -17,7 +18,6 @@ import type { TestNamespace } from '../support/kube.ts';
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const apiServerPidFile = `${repoRoot}.cluster/cluster/pids/kube-apiserver.pid`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let ns: TestNamespace;
 
 before(async () => {

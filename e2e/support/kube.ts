@@ -1,6 +1,7 @@
 // Access to the local control plane for e2e tests: clients from .cluster/kubeconfig,
 // throwaway namespaces, and polling with a deadline.
 import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
@@ -72,8 +73,15 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, opts: Wait
       const why = last instanceof Error ? `: last error: ${last.message}` : '';
       throw new Error(`timed out after ${opts.timeoutMs ?? 60_000} ms waiting for ${opts.what}${why}`);
     }
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
+    await sleep(opts.intervalMs ?? 200);
   }
+}
+
+/** Waits up to `ms` for `pred` to hold; returns whether it does (for conditions a test then asserts). */
+export async function eventually(pred: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!pred() && Date.now() < deadline) await sleep(20);
+  return pred();
 }
 
 /** A namespace made for one test file, and the way to remove it. */

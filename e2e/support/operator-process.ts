@@ -88,3 +88,21 @@ export class OperatorProcess {
     await this.exited;
   }
 }
+
+/**
+ * Starts a leader `a`, then a follower `b` that has seen it; both are added to `track`
+ * (so the caller's cleanup kills them even when start-up fails).
+ */
+export async function leaderAndFollower(
+  env: Record<string, string>,
+  track: OperatorProcess[],
+  startupMs: number,
+): Promise<[OperatorProcess, OperatorProcess]> {
+  const a = new OperatorProcess('a', env);
+  track.push(a);
+  await a.becameLeader(startupMs);
+  const b = new OperatorProcess('b', env);
+  track.push(b);
+  await b.waitForLog((l) => l.msg === 'new leader observed', startupMs);
+  return [a, b];
+}
