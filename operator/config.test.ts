@@ -165,3 +165,22 @@ test('the schema file is valid JSON with a $defs section', () => {
   const s = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as { $defs?: object };
   assert.ok(s.$defs);
 });
+
+test('watchNamespaces: a list in the file or a comma-separated variable; workloads must be in one of them', () => {
+  assert.deepEqual(parse({}).watchNamespaces, []);
+  assert.deepEqual(parse({ watchNamespaces: ['team-a', 'team-b'] }).watchNamespaces, ['team-a', 'team-b']);
+  assert.deepEqual(parse({}, { HIGHLANDER_WATCH_NAMESPACES: 'team-a, team-b' }).watchNamespaces, ['team-a', 'team-b']);
+  assert.deepEqual(problemsOf({ watchNamespaces: ['Team_A'] }), [`watchNamespaces[0]: must be a DNS-1123 name (lowercase letters, digits and '-') (got "Team_A")`]);
+  const w = { cronJobs: [{ name: 'c', schedule: '* * * * *', image: 'busybox', script: { commands: ['date'] }, namespace: 'team-c' }] };
+  assert.deepEqual(problemsOf({ watchNamespaces: ['team-a'], workloads: w }), ['workloads.cronJobs[0].namespace: team-c is not in watchNamespaces (team-a)']);
+  assert.equal(parse({ watchNamespaces: ['team-c'], workloads: w }).workloads.cronJobs?.length, 1);
+});
+
+test('the handover token is a secret: never in errors or the redacted config', () => {
+  const c = parse({}, { HIGHLANDER_HANDOVER_TOKEN: 'a-long-secret-token-123' });
+  assert.equal(c.handoverToken, 'a-long-secret-token-123');
+  assert.ok(!JSON.stringify(redactConfig(c)).includes('a-long-secret'));
+  const problems = problemsOf({}, { HIGHLANDER_HANDOVER_TOKEN: 'short-secret' });
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /^http\.handoverToken \(from HIGHLANDER_HANDOVER_TOKEN\): must NOT have fewer than 16 characters$/);
+});

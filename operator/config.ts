@@ -43,7 +43,11 @@ export interface HighlanderConfig {
   port: number;
   /** Address the HTTP server listens on. */
   httpHost: string;
+  /** When set, `POST /api/leader/handover` exists and requires this bearer token. */
+  handoverToken?: string;
   namespace: string;
+  /** Namespaces whose CRs and children are watched; empty: all namespaces (cluster-wide). */
+  watchNamespaces: string[];
   storageType: Backend;
   /** Whether storageType was written down or inferred from the configured store. */
   storageTypeInferred: boolean;
@@ -70,7 +74,7 @@ export class ConfigError extends Error {
   }
 }
 
-type EnvType = 'string' | 'int' | 'bool';
+type EnvType = 'string' | 'int' | 'bool' | 'list';
 /** Variables and the setting each overrides (K8 Highlander's names, then ours). */
 export const ENV_OVERRIDES: readonly (readonly [string, readonly string[], EnvType])[] = [
   ['HIGHLANDER_ID', ['id'], 'string'],
@@ -96,10 +100,12 @@ export const ENV_OVERRIDES: readonly (readonly [string, readonly string[], EnvTy
   ['HIGHLANDER_RETRY_PERIOD', ['leaderElection', 'retryPeriod'], 'string'],
   ['HIGHLANDER_LEASE_NAMESPACE', ['leaderElection', 'leaseNamespace'], 'string'],
   ['HIGHLANDER_HTTP_HOST', ['http', 'host'], 'string'],
+  ['HIGHLANDER_HANDOVER_TOKEN', ['http', 'handoverToken'], 'string'],
+  ['HIGHLANDER_WATCH_NAMESPACES', ['watchNamespaces'], 'list'],
 ];
 
 /** Settings whose values never appear in messages. */
-const SECRET_PATHS = new Set(['redis.password', 'databaseURL']);
+const SECRET_PATHS = new Set(['redis.password', 'databaseURL', 'http.handoverToken']);
 
 const schema = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as object;
 const validate = new Ajv2019({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
@@ -186,15 +192,18 @@ export function parseConfig(
     retryPeriodMs: durationOr(c.leaderElection?.retryPeriod, DEFAULT_TIMINGS.retryPeriodMs),
   };
   problems.push(...timingProblems(timings).map((p) => `leaderElection: ${p}`));
+  const namespace = c.namespace ?? 'default';
+  problems.push(...unwatchedWorkloads(c.workloads ?? {}, namespace, c.watchNamespaces ?? []));
   if (problems.length) throw new ConfigError(problems, origin);
 
-  const namespace = c.namespace ?? 'default';
   return {
     id: c.id ?? defaults.id,
     tenant: c.tenant ?? 'default',
     port: c.port ?? 8080,
     httpHost: c.http?.host ?? '0.0.0.0',
+    ...(c.http?.handoverToken ? { handoverToken: c.http.handoverToken } : {}),
     namespace,
+    watchNamespaces: c.watchNamespaces ?? [],
     storageType,
     storageTypeInferred: inferred,
     ...(c.redis?.addr
@@ -220,12 +229,28 @@ export function parseConfig(
   };
 }
 
+/** Config-file workloads placed in a namespace the operator would not watch. */
+function unwatchedWorkloads(w: WorkloadsConfig, defaultNamespace: string, watched: readonly string[]): string[] {
+  if (watched.length === 0) return [];
+  const problems: string[] = [];
+  for (const [list, items] of Object.entries(w) as [string, Record<string, unknown>[] | undefined][]) {
+    (items ?? []).forEach((item, i) => {
+      const ns = typeof item.namespace === 'string' && item.namespace ? item.namespace : defaultNamespace;
+      if (!watched.includes(ns)) {
+        problems.push(`workloads.${list}[${i}].namespace: ${ns} is not in watchNamespaces (${watched.join(', ')})`);
+      }
+    });
+  }
+  return problems;
+}
+
 /** A copy of the configuration that is safe to show: no passwords, no credentials in URLs. */
 export function redactConfig(c: HighlanderConfig): HighlanderConfig {
   return {
     ...c,
     ...(c.redis ? { redis: { ...c.redis, ...(c.redis.password ? { password: '*****' } : {}) } } : {}),
     ...(c.databaseURL ? { databaseURL: redactUrl(c.databaseURL) } : {}),
+    ...(c.handoverToken ? { handoverToken: '*****' } : {}),
   };
 }
 
@@ -254,7 +279,8 @@ interface RawConfig {
   leaderElection?: { leaseDuration?: string; renewDeadline?: string; retryPeriod?: string; leaseNamespace?: string };
   logLevel?: HighlanderConfig['logLevel'];
   workloads?: WorkloadsConfig;
-  http?: { host?: string };
+  http?: { host?: string; handoverToken?: string };
+  watchNamespaces?: string[];
 }
 
 function chooseStore(c: RawConfig, problems: string[]): { storageType: Backend; inferred: boolean } {
@@ -355,6 +381,7 @@ function durationOr(text: string | undefined, fallback: number): number {
 function coerce(v: string, type: EnvType): unknown {
   if (type === 'int') return /^-?\d+$/.test(v) ? Number(v) : v;
   if (type === 'bool') return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v;
+  if (type === 'list') return v.split(',').map((x) => x.trim()).filter((x) => x !== '');
   return v;
 }
 

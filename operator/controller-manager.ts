@@ -18,6 +18,8 @@ import type { HighlanderConfig } from './config.ts';
 import { syncConfigWorkloads } from './config-workloads.ts';
 import type { Logger } from './logger.ts';
 import { Informer } from './reconcile/informer.ts';
+import { InformerGroup } from './reconcile/informer-group.ts';
+import type { GroupMember } from './reconcile/informer-group.ts';
 import { reconcileMetrics, workqueueMetrics } from './reconcile/metrics.ts';
 import { rawLister } from './reconcile/raw-list.ts';
 import { keyOf } from './reconcile/types.ts';
@@ -37,6 +39,8 @@ export interface ManagerOptions {
   workers?: number;
   /** Config-file workloads, applied as CRs by the leader. */
   config?: Pick<HighlanderConfig, 'workloads' | 'namespace' | 'tenant'>;
+  /** Watch only these namespaces (namespaced RBAC); empty or absent: all namespaces. */
+  watchNamespaces?: readonly string[];
 }
 
 /** The running controllers. */
@@ -64,7 +68,7 @@ function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
 export function createControllerManager(o: ManagerOptions): ControllerManager {
   const kc = o.kubeConfig;
   const informerLog = o.log.child({ component: 'informer' });
-  const informer = <T extends KubernetesObject>(name: string, path: string, labelSelector?: string): Informer<T> =>
+  const one = <T extends KubernetesObject>(name: string, path: string, labelSelector?: string): Informer<T> =>
     new Informer<T>({
       kubeConfig: kc,
       path,
@@ -74,16 +78,26 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
       transform: withoutManagedFields,
       ...(labelSelector ? { labelSelector } : {}),
     });
+  // `prefix` is "/api/v1" or "/apis/<group>/<version>": the collection is watched cluster-wide,
+  // or in each watched namespace (the API server refuses a cluster-wide watch to a namespaced Role).
+  const watched = o.watchNamespaces ?? [];
+  const informer = <T extends KubernetesObject>(name: string, prefix: string, resource: string, labelSelector?: string): GroupMember<T> =>
+    watched.length === 0
+      ? one<T>(name, `${prefix}/${resource}`, labelSelector)
+      : new InformerGroup<T>(
+          name,
+          watched.map((ns) => one<T>(`${name}@${ns}`, `${prefix}/namespaces/${ns}/${resource}`, labelSelector)),
+        );
 
   const crs = Object.fromEntries(
-    (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).map((k) => [k, informer<WorkloadCR>(k, `/apis/${API_VERSION}/${WORKLOAD_KINDS[k].plural}`)]),
-  ) as Record<WorkloadKind, Informer<WorkloadCR>>;
-  const pods = informer<V1Pod>('pods', '/api/v1/pods', CHILD_SELECTOR);
-  const services = informer<V1Service>('services', '/api/v1/services', CHILD_SELECTOR);
-  const deployments = informer<V1Deployment>('deployments', '/apis/apps/v1/deployments', CHILD_SELECTOR);
-  const statefulSets = informer<V1StatefulSet>('statefulsets', '/apis/apps/v1/statefulsets', CHILD_SELECTOR);
-  const cronJobs = informer<V1CronJob>('cronjobs', '/apis/batch/v1/cronjobs', CHILD_SELECTOR);
-  const children = [pods, services, deployments, statefulSets, cronJobs] as unknown as Informer<KubernetesObject>[];
+    (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).map((k) => [k, informer<WorkloadCR>(k, `/apis/${API_VERSION}`, WORKLOAD_KINDS[k].plural)]),
+  ) as Record<WorkloadKind, GroupMember<WorkloadCR>>;
+  const pods = informer<V1Pod>('pods', '/api/v1', 'pods', CHILD_SELECTOR);
+  const services = informer<V1Service>('services', '/api/v1', 'services', CHILD_SELECTOR);
+  const deployments = informer<V1Deployment>('deployments', '/apis/apps/v1', 'deployments', CHILD_SELECTOR);
+  const statefulSets = informer<V1StatefulSet>('statefulsets', '/apis/apps/v1', 'statefulsets', CHILD_SELECTOR);
+  const cronJobs = informer<V1CronJob>('cronjobs', '/apis/batch/v1', 'cronjobs', CHILD_SELECTOR);
+  const children = [pods, services, deployments, statefulSets, cronJobs] as unknown as GroupMember<KubernetesObject>[];
 
   const writer = childWriter(kc);
   const drivers: Record<WorkloadKind, KindDriver<WorkloadCR, object>> = {
@@ -151,7 +165,7 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
     });
   }
 
-  const all = [...Object.values(crs), ...children] as unknown as Informer<KubernetesObject>[];
+  const all = [...Object.values(crs), ...children];
   return {
     workloads: crs,
     start: () => all.forEach((i) => i.start()),

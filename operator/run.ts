@@ -40,7 +40,7 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
   const health = new StoreHealth();
   const store = health.watch(instrumentStore(await createLockStore(cfg, { kubeConfig: () => kc }), metrics));
   const identity = holderIdentity(cfg.id);
-  const manager = createControllerManager({ kubeConfig: kc, tenant: cfg.tenant, identity, log, registry: metrics.registry, config: cfg });
+  const manager = createControllerManager({ kubeConfig: kc, tenant: cfg.tenant, identity, log, registry: metrics.registry, config: cfg, watchNamespaces: cfg.watchNamespaces });
   manager.start();
   const tracker = new StatusTracker(identity);
 
