@@ -20,5 +20,7 @@ bash "$here/cluster/up.sh"
 # The chart installs the CRDs for users; here, the cluster gets them from the repository.
 "$STATE_DIR/bin/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" apply --server-side -f "$REPO_ROOT/crds/" >/dev/null
 bash "$here/services/up.sh"
+# The Argo CD health-script tests run Lua (Debian's lua5.4 and lua5.1).
+bash "$here/lib/ensure-lua.sh"
 cd "$REPO_ROOT"
 "$@"
