@@ -185,3 +185,66 @@ test('two candidates: exactly one leads, and the other takes over after a gracef
   assert.equal(follower.gate.epoch(), 2);
   await follower.gate.stop();
 });
+
+test('planned handover: work ends, the lock is released, a follower leads at once, the old leader stands aside', async () => {
+  const clock = new FakeClock();
+  const lock = new MemoryLock(clock);
+  const a = candidate(lock, 'a');
+  await a.gate.start();
+  await clock.advance(0);
+  const b = candidate(lock, 'b');
+  await b.gate.start();
+  await clock.advance(5_000);
+  assert.equal(a.gate.isLeader(), true);
+  assert.equal(await b.gate.handover(), null, 'a follower has nothing to hand over');
+
+  const released = a.gate.handover();
+  await clock.advance(0);
+  assert.equal(await released, 1);
+  assert.deepEqual(a.stops, ['handover']);
+  assert.ok(a.events.indexOf('5000 work-done 1') >= 0, 'the work ended before the release');
+  await clock.advance(0);
+  assert.equal(b.gate.isLeader(), true, 'the follower took the released lock without waiting for expiry');
+  assert.equal(b.gate.epoch(), 2);
+  // The old leader stays a follower: it does not grab the lock back.
+  await clock.advance(LEASE * 3);
+  assert.equal(a.gate.isLeader(), false);
+  assert.equal(b.gate.isLeader(), true);
+  await Promise.all([a.gate.stop(), b.gate.stop()]);
+});
+
+test('a lone leader that hands over takes the lock again after one lease duration', async () => {
+  const clock = new FakeClock();
+  const lock = new MemoryLock(clock);
+  const a = candidate(lock, 'a');
+  await a.gate.start();
+  await clock.advance(0);
+  const released = a.gate.handover();
+  await clock.advance(0);
+  assert.equal(await released, 1);
+  await clock.advance(LEASE - 1);
+  assert.equal(a.gate.isLeader(), false);
+  await clock.advance(1);
+  assert.equal(a.gate.isLeader(), true);
+  assert.equal(a.gate.epoch(), 2);
+  await a.gate.stop();
+});
+
+test('lease remaining: the leader counts from its last renewal; a follower from the store’s answer', async () => {
+  const clock = new FakeClock();
+  const lock = new MemoryLock(clock);
+  const a = candidate(lock, 'a');
+  assert.equal(a.gate.leaseRemainingMs(), null);
+  await a.gate.start();
+  await clock.advance(0);
+  assert.equal(a.gate.leaseRemainingMs(), LEASE);
+  await clock.advance(RETRY - 1);
+  assert.equal(a.gate.leaseRemainingMs(), LEASE - RETRY + 1);
+  await clock.advance(1);
+  assert.equal(a.gate.leaseRemainingMs(), LEASE, 'renewed');
+  const b = candidate(lock, 'b');
+  await b.gate.start();
+  await clock.advance(500);
+  assert.equal(b.gate.leaseRemainingMs(), LEASE - 500);
+  await Promise.all([a.gate.stop(), b.gate.stop()]);
+});

@@ -14,7 +14,7 @@ import { JITTER_FACTOR, validateTimings } from './leader-timings.ts';
 import type { LockEvent, LockState, LockStore } from '../locks/lock-store.ts';
 
 /** Why leadership ended. */
-export type StopReason = 'lost' | 'renew-deadline' | 'shutdown';
+export type StopReason = 'lost' | 'renew-deadline' | 'shutdown' | 'handover';
 
 /** What the leader's work receives: abort means stop acting now. */
 export interface LeadingContext {
@@ -91,6 +91,8 @@ export class LeaderGate {
   #seen: { holder: string | null; epoch: number } = { holder: null, epoch: -1 };
   /** When the current holder's lock became free as far as we know (release seen, or expiry). */
   #freeAt: number | undefined;
+  /** Waiters of {@link handover}, told once the lock is released. */
+  readonly #handedOver = new Set<() => void>();
 
   constructor(opts: LeaderGateOptions) {
     this.#t = validateTimings(opts.timings);
@@ -116,6 +118,32 @@ export class LeaderGate {
   /** The epoch of the current hold, or undefined when not leading. */
   epoch(): number | undefined {
     return this.isLeader() ? this.#leading?.epoch : undefined;
+  }
+
+  /**
+   * How long the current hold has left, as this process knows it: for the leader, from its last
+   * renewal's send time; for a follower, from the store's last answer. Null when unknown or free.
+   */
+  leaseRemainingMs(): number | null {
+    const now = this.#clock.now();
+    const l = this.#leading;
+    if (l && !l.ac.signal.aborted) return Math.max(0, l.renewedAt + this.#t.leaseDurationMs - now);
+    if (this.#seen.holder !== null && this.#freeAt !== undefined) return Math.max(0, this.#freeAt - now);
+    return null;
+  }
+
+  /**
+   * Planned handover: the leader stops its work, releases the lock (followers are told at once
+   * and take it), and stays out of the election for one lease duration. Resolves with the
+   * released epoch, or null when this process was not leading.
+   */
+  async handover(): Promise<number | null> {
+    const l = this.#leading;
+    if (!l || !this.isLeader()) return null;
+    const released = new Promise<void>((resolve) => this.#handedOver.add(resolve));
+    this.#end(l, 'handover');
+    await released;
+    return l.epoch;
   }
 
   /** The last holder seen in the store (this process when leading). */
@@ -159,7 +187,14 @@ export class LeaderGate {
       const l = this.#lead(grant.epoch, grant.sentAt);
       await this.#renewUntilEnded(l);
       await l.work;
-      if (l.ac.signal.reason === 'shutdown') await this.#release(l.epoch);
+      const reason = l.ac.signal.reason as StopReason;
+      if (reason === 'shutdown' || reason === 'handover') await this.#release(l.epoch);
+      if (reason === 'handover') {
+        for (const done of this.#handedOver) done();
+        this.#handedOver.clear();
+        // Stand aside so a follower takes the lock; campaign again after one lease duration.
+        await sleep(this.#clock, this.#t.leaseDurationMs, this.#stopping.signal);
+      }
     }
   }
 
