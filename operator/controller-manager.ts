@@ -21,9 +21,10 @@ import { Informer } from './reconcile/informer.ts';
 import { InformerGroup } from './reconcile/informer-group.ts';
 import type { GroupMember } from './reconcile/informer-group.ts';
 import { reconcileMetrics, workqueueMetrics } from './reconcile/metrics.ts';
+import type { ReconcileObserver } from './reconcile/metrics.ts';
 import { rawLister } from './reconcile/raw-list.ts';
 import { keyOf } from './reconcile/types.ts';
-import type { ObjectCache, Reconciler } from './reconcile/types.ts';
+import type { InformerHandlers, ObjectCache, Reconciler } from './reconcile/types.ts';
 import { runWorkers } from './reconcile/workers.ts';
 import { WorkQueue } from './reconcile/workqueue.ts';
 
@@ -41,6 +42,10 @@ export interface ManagerOptions {
   config?: Pick<HighlanderConfig, 'workloads' | 'namespace' | 'tenant'>;
   /** Watch only these namespaces (namespaced RBAC); empty or absent: all namespaces. */
   watchNamespaces?: readonly string[];
+  /** Told of every transition the controllers record as an Event (created, repaired, stalled…). */
+  onRecord?: (cr: { kind: string; metadata: { name: string; namespace: string } }, type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  /** Told of every failed reconcile pass (not those cut short by the end of leadership). */
+  onReconcileError?: (kind: WorkloadKind, key: string, terminal: boolean) => void;
 }
 
 /** The running controllers. */
@@ -53,6 +58,8 @@ export interface ControllerManager {
   lead(signal: AbortSignal, epoch: number): Promise<void>;
   /** The CR caches, by kind (for the HTTP API). */
   workloads: Record<WorkloadKind, ObjectCache<WorkloadCR>>;
+  /** Subscribes to CR changes of every kind (every replica; for live views). */
+  watchWorkloads(handlers: InformerHandlers<WorkloadCR>): () => void;
   stop(): Promise<void>;
 }
 
@@ -107,7 +114,11 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
     WorkloadPersistent: persistentDriver(statefulSets, services, writer),
   };
   const status = statusWriter(kc);
-  const record = eventRecorder(kc, o.identity, (err) => o.log.warn({ err: String(err) }, 'could not record an event'));
+  const recordEvent = eventRecorder(kc, o.identity, (err) => o.log.warn({ err: String(err) }, 'could not record an event'));
+  const record: typeof recordEvent = (cr, type, reason, message) => {
+    recordEvent(cr, type, reason, message);
+    o.onRecord?.(cr, type, reason, message);
+  };
   const queues = {} as Record<WorkloadKind, WorkQueue>;
   const reconcilers = {} as Record<WorkloadKind, Reconciler>;
   for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
@@ -168,6 +179,10 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
   const all = [...Object.values(crs), ...children];
   return {
     workloads: crs,
+    watchWorkloads: (handlers) => {
+      const offs = Object.values(crs).map((c) => c.on(handlers));
+      return () => offs.forEach((off) => off());
+    },
     start: () => all.forEach((i) => i.start()),
     synced: () => all.every((i) => i.hasSynced()),
     async lead(signal, epoch) {
@@ -189,7 +204,7 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
             epoch,
             signal,
             log: o.log,
-            observer: reconcileMetrics(o.registry, kind),
+            observer: withErrorHook(reconcileMetrics(o.registry, kind), (key, terminal) => o.onReconcileError?.(kind, key, terminal)),
           }),
         ),
       );
@@ -197,6 +212,18 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
     async stop() {
       for (const q of Object.values(queues)) q.shutDown();
       await Promise.all(all.map((i) => i.stop()));
+    },
+  };
+}
+
+/** The reconcile observer, also calling `onError` for each failed pass that leadership did not cut short. */
+function withErrorHook(obs: ReconcileObserver, onError: (key: string, terminal: boolean) => void): ReconcileObserver {
+  return {
+    workerStarted: () => obs.workerStarted(),
+    workerStopped: () => obs.workerStopped(),
+    reconciled: (info) => {
+      obs.reconciled(info);
+      if (info.outcome === 'error' && !info.aborted && info.key !== undefined) onError(info.key, info.terminal ?? false);
     },
   };
 }

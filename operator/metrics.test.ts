@@ -54,3 +54,31 @@ test('store errors are counted by operation and code', async () => {
   const text = await m.registry.metrics();
   assert.match(text, /^k8_highlander_db_latency_seconds_count\{operation="acquire"\} 1$/m);
 });
+
+test('workload gauges come from the source at scrape time, and are empty on a follower', async () => {
+  const m = new OperatorMetrics({ processMetrics: false });
+  let leading = true;
+  const source = [
+    { type: 'cronjob', name: 'report', namespace: 'a', active: true, healthy: true },
+    { type: 'service', name: 'api', namespace: 'b', active: true, healthy: false },
+  ];
+  m.exportWorkloads(() => (leading ? source : null));
+  assert.equal(await value(m, 'k8_highlander_workload_status', { name: 'report', type: 'cronjob', namespace: 'a' }), 1);
+  assert.equal(await value(m, 'k8_highlander_workload_healthy', { name: 'api' }), 0);
+  assert.equal(await value(m, 'k8_highlander_workload_healthy', { name: 'report' }), 1);
+  source.pop();
+  const text = await m.registry.metrics();
+  assert.ok(!text.includes('name="api"'), 'a removed workload is gone at the next scrape');
+  leading = false;
+  const followerText = await m.registry.metrics();
+  assert.doesNotMatch(followerText, /k8_highlander_workload_status\{/, 'followers export no workload series (no double counting)');
+});
+
+test('cluster_health follows the health check at scrape time', async () => {
+  const m = new OperatorMetrics({ processMetrics: false });
+  let healthy = false;
+  m.exportClusterHealth('primary', () => healthy);
+  assert.equal(await value(m, 'k8_highlander_cluster_health', { cluster: 'primary' }), 0);
+  healthy = true;
+  assert.equal(await value(m, 'k8_highlander_cluster_health', { cluster: 'primary' }), 1);
+});

@@ -7,6 +7,15 @@ import { aroundStore } from './around-store.ts';
 import type { GateObserver } from './leader-gate.ts';
 
 const P = 'k8_highlander_';
+
+/** What the workload gauges need of one workload. */
+export interface WorkloadMetricSource {
+  type: string;
+  name: string;
+  namespace: string;
+  active: boolean;
+  healthy: boolean;
+}
 const SECONDS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 60];
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -26,6 +35,56 @@ export class OperatorMetrics {
   readonly dbOperations = new Counter({ name: `${P}db_operations_total`, help: 'Lock-store operations', labelNames: ['operation'], registers: [this.registry] });
   readonly dbErrors = new Counter({ name: `${P}db_errors_total`, help: 'Lock-store operations that failed', labelNames: ['operation', 'error_type'], registers: [this.registry] });
   readonly dbLatency = new Histogram({ name: `${P}db_latency_seconds`, help: 'Latency of lock-store operations', labelNames: ['operation'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+
+  readonly workloadStatus = new Gauge({
+    name: `${P}workload_status`,
+    help: 'Managed workloads: 1 active (its children run under the leader), 0 inactive; exported by the leader only',
+    labelNames: ['type', 'name', 'namespace'],
+    registers: [this.registry],
+    collect: () => this.#fillWorkloads(),
+  });
+  readonly workloadHealthy = new Gauge({
+    name: `${P}workload_healthy`,
+    help: 'Managed workloads: 1 healthy (Ready), 0 not; exported by the leader only',
+    labelNames: ['type', 'name', 'namespace'],
+    registers: [this.registry],
+  });
+  readonly workloadOperations = new Counter({ name: `${P}workload_operations_total`, help: 'Changes made to workloads by this instance as leader (created, repaired, adopted)', labelNames: ['type', 'name', 'operation'], registers: [this.registry] });
+  readonly workloadErrors = new Counter({ name: `${P}workload_errors_total`, help: 'Errors reconciling workloads (refused specs by reason, failed passes)', labelNames: ['type', 'name', 'error_type'], registers: [this.registry] });
+  readonly clusterHealth = new Gauge({
+    name: `${P}cluster_health`,
+    help: 'Whether this instance can serve in its cluster (1: lock store reachable and caches synced, 0: not)',
+    labelNames: ['cluster'],
+    registers: [this.registry],
+    collect: () => this.#fillHealth(),
+  });
+  #workloads: (() => WorkloadMetricSource[] | null) | undefined;
+  #health: { cluster: string; healthy: () => boolean } | undefined;
+
+  /** Where workload_status/_healthy come from at scrape time; `source` returns null on followers. */
+  exportWorkloads(source: () => WorkloadMetricSource[] | null): void {
+    this.#workloads = source;
+  }
+
+  /** Where cluster_health comes from at scrape time. */
+  exportClusterHealth(cluster: string, healthy: () => boolean): void {
+    this.#health = { cluster, healthy };
+  }
+
+  #fillWorkloads(): void {
+    this.workloadStatus.reset();
+    this.workloadHealthy.reset();
+    for (const w of this.#workloads?.() ?? []) {
+      const labels = { type: w.type, name: w.name, namespace: w.namespace };
+      this.workloadStatus.set(labels, w.active ? 1 : 0);
+      this.workloadHealthy.set(labels, w.healthy ? 1 : 0);
+    }
+  }
+
+  #fillHealth(): void {
+    this.clusterHealth.reset();
+    if (this.#health) this.clusterHealth.set({ cluster: this.#health.cluster }, this.#health.healthy() ? 1 : 0);
+  }
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     this.isLeader.set(0);

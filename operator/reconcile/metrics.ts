@@ -23,8 +23,11 @@ export interface ReconcileObserver {
   workerStarted(): void;
   /** A worker stopped taking keys. */
   workerStopped(): void;
-  /** One pass finished after `ms`; `terminal` marks a TerminalError (counted as an error too). */
-  reconciled(info: { outcome: ReconcileOutcome; ms: number; terminal?: boolean }): void;
+  /**
+   * One pass of `key` finished after `ms`; `terminal` marks a TerminalError (counted as an error
+   * too); `aborted` an error because leadership ended mid-pass.
+   */
+  reconciled(info: { key?: string; outcome: ReconcileOutcome; ms: number; terminal?: boolean; aborted?: boolean }): void;
 }
 
 /** A workqueue observer exporting `workqueue_*` metrics labelled `name` into `registry`. */

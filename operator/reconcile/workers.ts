@@ -30,10 +30,10 @@ export async function runWorkers(o: WorkerOptions): Promise<void> {
           const res = await o.reconciler.reconcile({ key, epoch: o.epoch, signal: o.signal });
           o.queue.forget(key);
           if (res.requeueAfterMs !== undefined && !o.signal.aborted) o.queue.addAfter(key, res.requeueAfterMs);
-          o.observer?.reconciled({ outcome: res.requeueAfterMs !== undefined ? 'requeue_after' : 'success', ms: performance.now() - start });
+          o.observer?.reconciled({ key, outcome: res.requeueAfterMs !== undefined ? 'requeue_after' : 'success', ms: performance.now() - start });
         } catch (err) {
           const terminal = err instanceof TerminalError;
-          o.observer?.reconciled({ outcome: 'error', ms: performance.now() - start, terminal });
+          o.observer?.reconciled({ key, outcome: 'error', ms: performance.now() - start, terminal, aborted: o.signal.aborted });
           if (o.signal.aborted) {
             // Leadership ended mid-pass; the next leader reconciles this key from scratch.
           } else if (terminal) {
