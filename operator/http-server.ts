@@ -1,7 +1,11 @@
 // The operator's HTTP surface. Served by every replica: it does not need leadership.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Registry } from 'prom-client';
+import type { EventHub, FailoverEntry } from './event-hub.ts';
 
 /** What the HTTP handlers read. */
 export interface HttpDeps {
@@ -19,6 +23,41 @@ export interface HttpDeps {
   dbinfo?: () => Record<string, unknown>;
   /** Everything above plus the redacted configuration. */
   debug?: () => Record<string, unknown>;
+  /** The live stream: changes from the hub, a snapshot on connect, and a periodic lease heartbeat. */
+  events?: {
+    hub: EventHub;
+    snapshot: () => Record<string, unknown>;
+    heartbeat: () => Record<string, unknown>;
+    heartbeatMs?: number;
+    /** At most this many open streams (default 64); more get 503. */
+    maxClients?: number;
+  };
+  /** The failover timeline, newest first. */
+  failovers?: () => FailoverEntry[];
+  /** Planned handover; the route exists only when a token is configured. */
+  handover?: {
+    token: string;
+    run: () => Promise<{ handedOver: true; epoch: number } | { handedOver: false; leader: string | null }>;
+  };
+  /** Serve the dashboard at `/`. */
+  dashboard?: boolean;
+}
+
+const DASHBOARD_DIR = fileURLToPath(new URL('./dashboard/', import.meta.url));
+/** The dashboard's files, all local: no CDN, nothing inline, so the CSP can forbid everything else. */
+const DASHBOARD_FILES: Record<string, [file: string, type: string]> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/dashboard.css': ['dashboard.css', 'text/css; charset=utf-8'],
+  '/dashboard.js': ['dashboard.js', 'text/javascript; charset=utf-8'],
+};
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Constant-time comparison of a presented bearer token with the configured one. */
+export function tokenMatches(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false;
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
 }
 
 /** K8 Highlander's envelope: {"status":"success","data":…}. */
@@ -68,6 +107,72 @@ export function createApp(deps: HttpDeps): express.Express {
     app.get('/debug/status', (_req, res) => {
       res.json(ok(debug()));
     });
+  }
+  const { events, failovers, handover } = deps;
+  if (failovers) {
+    app.get('/api/failovers', (_req, res) => {
+      res.json(ok(failovers()));
+    });
+  }
+  if (events) {
+    let clients = 0;
+    app.get('/api/events', (req, res) => {
+      if (clients >= (events.maxClients ?? 64)) {
+        res.status(503).json({ status: 'error', error: 'too many open event streams' });
+        return;
+      }
+      clients += 1;
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
+      let id = 0;
+      const send = (event: string, data: unknown): void => {
+        id += 1;
+        res.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      res.write('retry: 2000\n\n');
+      send('snapshot', events.snapshot());
+      const off = events.hub.subscribe((e) => send(e.type, e));
+      const beat = setInterval(() => send('lease', events.heartbeat()), events.heartbeatMs ?? 1000);
+      req.on('close', () => {
+        clients -= 1;
+        off();
+        clearInterval(beat);
+      });
+    });
+  }
+  if (handover) {
+    app.post('/api/leader/handover', (req, res, next) => {
+      const auth = req.get('authorization');
+      const presented = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+      if (presented === undefined) {
+        res.status(401).set('WWW-Authenticate', 'Bearer').json({ status: 'error', error: 'a bearer token is required (Authorization: Bearer <token>)' });
+        return;
+      }
+      if (!tokenMatches(presented, handover.token)) {
+        res.status(403).json({ status: 'error', error: 'the token does not match http.handoverToken' });
+        return;
+      }
+      handover
+        .run()
+        .then((r) => {
+          if (r.handedOver) res.json(ok({ handedOver: true, releasedEpoch: r.epoch }));
+          else res.status(409).json({ status: 'error', error: `this replica is not the leader${r.leader ? `; the leader is ${r.leader}` : ''}`, leader: r.leader });
+        })
+        .catch(next);
+    });
+  }
+  if (deps.dashboard) {
+    for (const [route, [file, type]] of Object.entries(DASHBOARD_FILES)) {
+      const body = readFileSync(`${DASHBOARD_DIR}${file}`);
+      app.get(route, (_req, res) => {
+        res.set({ 'Content-Type': type, 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-cache' });
+        res.send(body);
+      });
+    }
   }
   app.get('/metrics', (_req, res, next) => {
     deps.metrics

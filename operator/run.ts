@@ -13,7 +13,15 @@ import type { Logger } from './logger.ts';
 import { OperatorMetrics, instrumentStore } from './metrics.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { StoreHealth } from './store-health.ts';
-import { byName, findWorkload, listWorkloads } from './workload-summary.ts';
+import { WORKLOAD_TYPES, byName, findWorkload, listWorkloads, summarize, viewOf } from './workload-summary.ts';
+import type { WorkloadKind } from '../controllers/shared/api-types.ts';
+import type { WorkloadCR } from '../controllers/shared/workload-reconciler.ts';
+import { EventHub, FailoverRecorder } from './event-hub.ts';
+import { splitKey } from './reconcile/types.ts';
+import { tenantOf } from '../controllers/shared/labels.ts';
+
+/** Event reasons as K8 Highlander's `operation` label values. */
+const OPERATIONS: Record<string, string> = { Created: 'created', Repaired: 'repaired', LeaderChanged: 'adopted' };
 
 /** A running operator. */
 export interface RunningOperator {
@@ -40,7 +48,51 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
   const health = new StoreHealth();
   const store = health.watch(instrumentStore(await createLockStore(cfg, { kubeConfig: () => kc }), metrics));
   const identity = holderIdentity(cfg.id);
-  const manager = createControllerManager({ kubeConfig: kc, tenant: cfg.tenant, identity, log, registry: metrics.registry, config: cfg, watchNamespaces: cfg.watchNamespaces });
+  // An operator shows its own tenant's workloads: other tenants' operators show theirs.
+  const ours = (cr: Readonly<WorkloadCR>): boolean => tenantOf(cr.metadata.labels) === cfg.tenant;
+  const ourWorkloads = () => listWorkloads(manager.workloads, ours);
+  const hub = new EventHub();
+  const failovers = new FailoverRecorder(identity, hub);
+  const at = (): string => new Date().toISOString();
+  const manager = createControllerManager({
+    kubeConfig: kc,
+    tenant: cfg.tenant,
+    identity,
+    log,
+    registry: metrics.registry,
+    config: cfg,
+    watchNamespaces: cfg.watchNamespaces,
+    onRecord: (cr, level, reason, message) => {
+      const type = WORKLOAD_TYPES[cr.kind as WorkloadKind] ?? cr.kind;
+      if (level === 'Normal') metrics.workloadOperations.inc({ type, name: cr.metadata.name, operation: OPERATIONS[reason] ?? reason.toLowerCase() });
+      else metrics.workloadErrors.inc({ type, name: cr.metadata.name, error_type: reason.toLowerCase() });
+      hub.publish({ type: 'event', at: at(), kind: cr.kind, namespace: cr.metadata.namespace, name: cr.metadata.name, level, reason, message });
+    },
+    onReconcileError: (kind, key, terminal) => {
+      metrics.workloadErrors.inc({ type: WORKLOAD_TYPES[kind], name: splitKey(key).name, error_type: terminal ? 'terminal' : 'reconcile' });
+    },
+  });
+  const views = new Map<string, string>();
+  manager.watchWorkloads({
+    add: (cr) => publishWorkload('added', cr),
+    update: (_prev, cr) => publishWorkload('updated', cr),
+    delete: (cr) => publishWorkload('deleted', cr),
+  });
+  function publishWorkload(change: 'added' | 'updated' | 'deleted', cr: Readonly<WorkloadCR>): void {
+    const kind = cr.kind as WorkloadKind;
+    if (!(kind in WORKLOAD_TYPES)) return;
+    if (!ours(cr)) {
+      if (change === 'updated' && views.has(`${kind}/${cr.metadata.namespace}/${cr.metadata.name}`)) change = 'deleted'; // relabelled away
+      else return;
+    }
+    const workload = viewOf(summarize(kind, cr));
+    const key = `${kind}/${cr.metadata.namespace}/${cr.metadata.name}`;
+    const text = JSON.stringify(workload);
+    if (change === 'deleted') views.delete(key);
+    else if (views.get(key) === text) return; // our own status writes and resyncs: nothing to show
+    else views.set(key, text);
+    hub.publish({ type: 'workload', at: at(), change, workload });
+  }
   manager.start();
   const tracker = new StatusTracker(identity);
 
@@ -48,21 +100,37 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     store,
     identity,
     timings: cfg.leaderElection,
-    observer: combine(metrics.gateObserver(), logObserver(log), tracker.observer()),
+    observer: combine(metrics.gateObserver(), logObserver(log), tracker.observer(), {
+      acquired: ({ epoch, previousHolder, failoverMs }) => {
+        hub.publish({ type: 'leadership', at: at(), change: 'acquired', leader: identity, epoch });
+        failovers.acquired(epoch, previousHolder, failoverMs);
+      },
+      stopped: ({ epoch, reason }) => {
+        failovers.stopped();
+        hub.publish({ type: 'leadership', at: at(), change: 'stopped', leader: null, epoch, reason });
+      },
+      released: ({ epoch, ok }) => {
+        if (ok) hub.publish({ type: 'leadership', at: at(), change: 'released', leader: null, epoch });
+      },
+    }),
     callbacks: {
       onStartedLeading: ({ signal, epoch }) => manager.lead(signal, epoch),
       // The observer logs it ("leadership ended"); the manager's work has its signal.
       onStoppedLeading: () => undefined,
       onNewLeader: ({ holder, epoch }) => {
         tracker.newLeader(holder, epoch);
-        if (holder !== identity) log.info({ leader: holder, epoch }, holder ? 'new leader observed' : 'lock is free');
+        failovers.holderSeen(holder, epoch);
+        if (holder !== identity) {
+          log.info({ leader: holder, epoch }, holder ? 'new leader observed' : 'lock is free');
+          hub.publish({ type: 'leadership', at: at(), change: holder ? 'observed' : 'free', leader: holder, epoch });
+        }
       },
     },
   });
 
   const workloads = {
-    all: () => byName(listWorkloads(manager.workloads)),
-    find: (name: string, namespace?: string) => findWorkload(listWorkloads(manager.workloads), name, namespace),
+    all: () => byName(ourWorkloads()),
+    find: (name: string, namespace?: string) => findWorkload(ourWorkloads(), name, namespace),
   };
   const dbinfo = () => ({
     storageType: store.backend,
@@ -74,29 +142,70 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     ...(cfg.databaseURL ? { address: redactConfig(cfg).databaseURL } : {}),
     ...(cfg.spanner ? { address: `${cfg.spanner.projectID}/${cfg.spanner.instanceID}/${cfg.spanner.databaseID}` } : {}),
   });
+  const lease = () => ({
+    isLeader: gate.isLeader(),
+    currentLeader: tracker.snapshot().currentLeader,
+    epoch: tracker.snapshot().epoch,
+    leaseRemainingMs: gate.leaseRemainingMs(),
+    leaseDurationMs: cfg.leaderElection.leaseDurationMs,
+    storeReachable: health.reachable,
+    serverTime: at(),
+  });
   const status = () => {
     const w = workloads.all();
     return {
       ...tracker.snapshot(),
+      ...lease(),
       clusterName: cfg.cluster.name,
       tenant: cfg.tenant,
       storageType: store.backend,
       workloadStatus: Object.fromEntries(Object.entries(w).map(([k, v]) => [k, { type: v.type, namespace: v.namespace, active: v.active, healthy: v.healthy, phase: v.phase }])),
     };
   };
+  const ready = () => {
+    const reasons = [
+      ...(health.reachable ? [] : [`lock store unreachable: ${health.lastError || 'no answer yet'}`]),
+      ...(manager.synced() ? [] : ['caches not synced yet']),
+    ];
+    return { ready: reasons.length === 0, reasons };
+  };
+  metrics.exportWorkloads(() => (gate.isLeader() ? ourWorkloads() : null));
+  metrics.exportClusterHealth(cfg.cluster.name, () => ready().ready);
   const app = createApp({
     metrics: metrics.registry,
+    dashboard: true,
+    failovers: () => hub.failovers(),
+    events: {
+      hub,
+      heartbeat: lease,
+      snapshot: () => ({
+        identity,
+        status: status(),
+        ready: ready(),
+        lockStore: dbinfo(),
+        workloads: ourWorkloads().map(viewOf),
+        failovers: hub.failovers(),
+        recent: hub.recent(),
+      }),
+    },
+    ...(cfg.handoverToken
+      ? {
+          handover: {
+            token: cfg.handoverToken,
+            run: async () => {
+              const epoch = await gate.handover();
+              if (epoch === null) return { handedOver: false as const, leader: gate.lastSeenLeader().holder };
+              log.info({ epoch }, 'planned handover: leadership handed over on request');
+              return { handedOver: true as const, epoch };
+            },
+          },
+        }
+      : {}),
     status,
     workloads,
     dbinfo,
     debug: () => ({ ...status(), config: redactConfig(cfg), cachesSynced: manager.synced(), lockStore: dbinfo() }),
-    ready: () => {
-      const reasons = [
-        ...(health.reachable ? [] : [`lock store unreachable: ${health.lastError || 'no answer yet'}`]),
-        ...(manager.synced() ? [] : ['caches not synced yet']),
-      ];
-      return { ready: reasons.length === 0, reasons };
-    },
+    ready,
   });
   const { server, port } = await listen(app, cfg.httpHost, cfg.port);
   log.info({ identity, store: store.backend, lock: store.lockName, tenant: cfg.tenant, port }, 'campaigning for leadership');

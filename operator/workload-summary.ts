@@ -1,6 +1,7 @@
 // Workloads as the HTTP API shows them: one entry per CR, by name, from the informer caches.
 import type { WorkloadKind } from '../controllers/shared/api-types.ts';
 import type { WorkloadCR } from '../controllers/shared/workload-reconciler.ts';
+import type { WorkloadView } from './event-hub.ts';
 import type { ObjectCache } from './reconcile/types.ts';
 
 /** K8 Highlander's type names for the four kinds. */
@@ -26,26 +27,37 @@ export interface WorkloadSummary {
   status: Record<string, unknown>;
 }
 
-/** Every workload in the caches. */
-export function listWorkloads(caches: Record<WorkloadKind, ObjectCache<WorkloadCR>>): WorkloadSummary[] {
+/** One CR as the API shows it. */
+export function summarize(kind: WorkloadKind, cr: Readonly<WorkloadCR>): WorkloadSummary {
+  const st = (cr.status ?? {}) as Record<string, unknown>;
+  return {
+    name: cr.metadata.name,
+    namespace: cr.metadata.namespace,
+    type: WORKLOAD_TYPES[kind],
+    kind,
+    active: st.active === true,
+    healthy: st.healthy === true,
+    phase: typeof st.phase === 'string' ? st.phase : '',
+    message: typeof st.message === 'string' ? st.message : '',
+    leader: typeof st.leader === 'string' ? st.leader : '',
+    epoch: typeof st.epoch === 'number' ? st.epoch : 0,
+    status: st,
+  };
+}
+
+/** The fields the live views show (no raw status). */
+export function viewOf(w: WorkloadSummary): WorkloadView {
+  return { kind: w.kind, type: w.type, namespace: w.namespace, name: w.name, active: w.active, healthy: w.healthy, phase: w.phase, message: w.message };
+}
+
+/** Every workload in the caches (that `include` accepts). */
+export function listWorkloads(
+  caches: Record<WorkloadKind, ObjectCache<WorkloadCR>>,
+  include: (cr: Readonly<WorkloadCR>) => boolean = () => true,
+): WorkloadSummary[] {
   const all: WorkloadSummary[] = [];
   for (const kind of Object.keys(WORKLOAD_TYPES) as WorkloadKind[]) {
-    for (const cr of caches[kind].list()) {
-      const st = (cr.status ?? {}) as Record<string, unknown>;
-      all.push({
-        name: cr.metadata.name,
-        namespace: cr.metadata.namespace,
-        type: WORKLOAD_TYPES[kind],
-        kind,
-        active: st.active === true,
-        healthy: st.healthy === true,
-        phase: typeof st.phase === 'string' ? st.phase : '',
-        message: typeof st.message === 'string' ? st.message : '',
-        leader: typeof st.leader === 'string' ? st.leader : '',
-        epoch: typeof st.epoch === 'number' ? st.epoch : 0,
-        status: st,
-      });
-    }
+    for (const cr of caches[kind].list()) if (include(cr)) all.push(summarize(kind, cr));
   }
   return all;
 }
