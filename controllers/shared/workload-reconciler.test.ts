@@ -109,6 +109,18 @@ test('a refusal by the API server marks the CR Stalled instead of retrying forev
   assert.deepEqual(s.events, ['Warning Invalid']);
 });
 
+test('the Stalled message is the API server\'s own, from the JSON text client-node hands back', async () => {
+  // client-node 1.4 keeps the response body as text: the Status object's JSON.
+  const body = JSON.stringify({ kind: 'Status', status: 'Failure', message: 'Pod "c-pod" is invalid: spec.containers[0].env[0].name: Invalid value: "<b>"', code: 422 });
+  const s = setup({ failApply: new ApiException(422, 'HTTP-Code: 422\nMessage: Unsuccessful HTTP Request\nBody: ...\nHeaders: {...}', body, {}) });
+  s.crs.items.set('ns/c', s.cr());
+  await s.r.reconcile(req());
+  const st = s.statuses[0] as { phase: string; message: string; conditions: { type: string; message: string }[] };
+  const want = 'Pod "c-pod" is invalid: spec.containers[0].env[0].name: Invalid value: "<b>"';
+  assert.equal(st.conditions.find((c) => c.type === 'Stalled')?.message, want);
+  assert.deepEqual([st.phase, st.message], ['Stalled', want]);
+});
+
 test('a conflict is retried (thrown), not stalled', async () => {
   const s = setup({ failApply: new ApiException(409, 'Conflict', {}, {}) });
   s.crs.items.set('ns/c', s.cr());

@@ -41,9 +41,21 @@ function stalledBy(err: unknown): { reason: string; message: string } | undefine
   if (!(err instanceof ApiException)) return undefined;
   const code = err.code;
   if (code === 409 || code === 429 || code >= 500) return undefined;
-  const body = err.body as { message?: string; reason?: string } | string | undefined;
-  const message = typeof body === 'object' && body?.message ? body.message : String(err.message);
-  return { reason: code === 403 ? 'Forbidden' : code === 422 ? 'Invalid' : `HTTP${code}`, message };
+  return { reason: code === 403 ? 'Forbidden' : code === 422 ? 'Invalid' : `HTTP${code}`, message: serverMessage(err.body) ?? `the API server answered HTTP ${code}` };
+}
+
+/** The API server's own message from a Status body (an object, or the JSON text of one). */
+export function serverMessage(body: unknown): string | undefined {
+  let b = body;
+  if (typeof body === 'string') {
+    try {
+      b = JSON.parse(body) as unknown;
+    } catch {
+      return body.trim() || undefined;
+    }
+  }
+  const message = typeof b === 'object' && b !== null ? (b as { message?: unknown }).message : undefined;
+  return typeof message === 'string' && message ? message : undefined;
 }
 
 /** A Reconciler for one workload kind. */
@@ -79,7 +91,7 @@ export function workloadReconciler<CR extends WorkloadCR, S extends object>(driv
 
       // Status.
       const observed = driver.observe(cr);
-      const next = buildStatus(cr.status as (CommonStatus & Partial<S>) | undefined, stalled ? { ...observed, stalled, ready: false } : observed, {
+      const next = buildStatus(cr.status as (CommonStatus & Partial<S>) | undefined, stalled ? { ...observed, stalled, ready: false, phase: 'Stalled', message: stalled.message } : observed, {
         generation: cr.metadata.generation ?? 0,
         leader: deps.leader,
         epoch,
