@@ -1,11 +1,23 @@
 // The `highlander` command line.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
+import { CrValidator } from './cr-validate.ts';
+import { runValidate } from './cr-validate-command.ts';
 import { createLogger } from './logger.ts';
 import { runOperator } from './run.ts';
 
 /** Exit codes: 2 for bad configuration or usage, 1 for a failure at run time. */
 export const EXIT_CONFIG = 2;
+
+/** Ends a command with an exit code after it printed why (no further message). */
+class CommandExit extends Error {
+  override readonly name = 'CommandExit';
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** Builds the program; `argv` parsing and exiting are left to the caller. */
 export function buildProgram(env: Record<string, string | undefined>): Command {
@@ -24,6 +36,25 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
       const log = createLogger(cfg.logLevel);
       const op = await runOperator(cfg, log, opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {});
       await waitForSignal(log, () => op.stop(), cfg.terminationGracePeriodMs);
+    });
+
+  program
+    .command('validate')
+    .description(
+      'check a config file (as run loads it, HIGHLANDER_* variables applied) and custom resource files against the CRDs, ' +
+        'as the API server would with strict field validation; exit 2 on any problem',
+    )
+    .option('-c, --config <file>', 'config file (default: $CONFIG_PATH; without it and without -f: defaults and environment)')
+    .option('-f, --filename <file>', 'custom resource file or directory, multi-document YAML or JSON; - reads stdin (repeatable)', collect, [])
+    .action(async (opts: { config?: string; filename: string[] }) => {
+      let validator: CrValidator | undefined;
+      const r = await runValidate(
+        { ...(opts.config ? { config: opts.config } : {}), files: opts.filename },
+        { env, validator: () => (validator ??= CrValidator.fromDirectory()) },
+      );
+      for (const line of r.out) process.stdout.write(`${line}\n`);
+      for (const line of r.err) process.stderr.write(`${line}\n`);
+      if (r.exitCode !== 0) throw new CommandExit(r.exitCode);
     });
 
   return program;
@@ -65,6 +96,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       process.stderr.write(`highlander: ${err.message}\n`);
       return EXIT_CONFIG;
     }
+    if (err instanceof CommandExit) return err.code;
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_CONFIG;
     process.stderr.write(`highlander: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
