@@ -5,6 +5,7 @@ import { CrValidator } from './cr-validate.ts';
 import { runValidate } from './cr-validate-command.ts';
 import { createLogger } from './logger.ts';
 import { runOperator } from './run.ts';
+import { StatusFetchError, defaultStatusUrl, fetchStatusReport, formatStatus } from './status-command.ts';
 
 /** Exit codes: 2 for bad configuration or usage, 1 for a failure at run time. */
 export const EXIT_CONFIG = 2;
@@ -57,6 +58,20 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
       if (r.exitCode !== 0) throw new CommandExit(r.exitCode);
     });
 
+  program
+    .command('status')
+    .description("show a running operator's view: this replica's role, the leader, lock store, readiness, workloads, failovers")
+    .option('--url <url>', 'the operator\'s HTTP address (default: http://127.0.0.1:$HIGHLANDER_PORT, else port 8080)')
+    .option('--timeout <ms>', 'how long to wait for each answer', '5000')
+    .option('--json', 'print the raw answers as JSON')
+    .action(async (opts: { url?: string; timeout: string; json?: boolean }) => {
+      const timeoutMs = Number(opts.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new ConfigError([`--timeout: must be a positive number of milliseconds (got ${opts.timeout})`], 'command line');
+      const url = opts.url ?? defaultStatusUrl(env);
+      const { report, raw } = await fetchStatusReport(url, { timeoutMs });
+      process.stdout.write(opts.json ? `${JSON.stringify({ url: report.url, ...raw }, null, 2)}\n` : formatStatus(report, Date.now()));
+    });
+
   return program;
 }
 
@@ -97,6 +112,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return EXIT_CONFIG;
     }
     if (err instanceof CommandExit) return err.code;
+    if (err instanceof StatusFetchError) {
+      process.stderr.write(`highlander status: ${err.message}\n`);
+      return 1;
+    }
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_CONFIG;
     process.stderr.write(`highlander: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
