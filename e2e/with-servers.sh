@@ -22,5 +22,7 @@ bash "$here/cluster/up.sh"
 bash "$here/services/up.sh"
 # The Argo CD health-script tests run Lua (Debian's lua5.4 and lua5.1).
 bash "$here/lib/ensure-lua.sh"
+# The dashboard's browser test drives Debian's chromium.
+bash "$here/lib/ensure-chromium.sh"
 cd "$REPO_ROOT"
 "$@"

@@ -149,6 +149,7 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     leaseRemainingMs: gate.leaseRemainingMs(),
     leaseDurationMs: cfg.leaderElection.leaseDurationMs,
     storeReachable: health.reachable,
+    uptime: tracker.snapshot().uptime,
     serverTime: at(),
   });
   const status = () => {

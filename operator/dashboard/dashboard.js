@@ -212,7 +212,7 @@ function onSnapshot(snap) {
 }
 
 function onLease(l) {
-  Object.assign(state.status, { isLeader: l.isLeader, currentLeader: l.currentLeader, epoch: l.epoch });
+  Object.assign(state.status, { isLeader: l.isLeader, currentLeader: l.currentLeader, epoch: l.epoch, uptime: l.uptime });
   state.lease = { remainingMs: l.leaseRemainingMs, durationMs: l.leaseDurationMs, receivedAt: performance.now() };
   renderLeadership();
   renderStore(null, l.storeReachable);
