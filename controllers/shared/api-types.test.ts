@@ -171,9 +171,12 @@ for (const info of Object.values(WORKLOAD_KINDS)) {
       for (const f of K8H_FIELDS[kind]) assert.ok(SPEC_FIELDS[kind].includes(f), `K8 Highlander field spec.${f} is missing`);
       assert.deepEqual(sorted(spec.required ?? []), sorted(REQUIRED_SPEC_FIELDS[kind]));
       assert.deepEqual(root.required, ['spec']);
-      assert.ok(
-        spec['x-kubernetes-validations']?.some((v) => v.rule === 'has(self.script) || has(self.command)'),
-        'spec must require one of script or command',
+      // Servers (services, persistent sets) may run the image's entrypoint; one-off work needs a command.
+      const needsCommand = kind === 'WorkloadProcess' || kind === 'WorkloadCronJob';
+      assert.equal(
+        spec['x-kubernetes-validations']?.some((v) => v.rule === 'has(self.script) || has(self.command)') ?? false,
+        needsCommand,
+        needsCommand ? 'spec must require one of script or command' : 'spec must allow the image entrypoint',
       );
       assert.deepEqual(spec.properties?.script?.required, ['commands']);
       assert.equal(spec.properties?.script?.properties?.commands?.type, 'array');

@@ -101,7 +101,11 @@ export interface WorkloadVolume {
 /** An extra container in the workload's pod: a core/v1 Container whose image is required. */
 export type WorkloadSidecar = V1Container & { name: string; image: string };
 
-/** Spec fields every kind has. One of script or command is required (the CRD enforces it). */
+/**
+ * Spec fields every kind has. Processes and cron jobs need a script or a command (the CRD
+ * enforces it); services and persistent sets may run the image's own entrypoint, as K8 Highlander's
+ * examples do.
+ */
 export interface CommonWorkloadSpec {
   image: string;
   script?: WorkloadScript;

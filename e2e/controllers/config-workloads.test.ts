@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
@@ -16,6 +17,7 @@ const custom = kc.makeApiClient(CustomObjectsApi);
 const GROUP = 'highlander.plexobject.io';
 const tenant = uniqueTenant('cfg');
 const dir = mkdtempSync(join(tmpdir(), 'hl-config-'));
+const seedConfig = fileURLToPath(new URL('../../../shared/fixtures/seed/config-all-kinds.yaml', import.meta.url));
 const procs: OperatorProcess[] = [];
 let ns: TestNamespace;
 
@@ -98,6 +100,29 @@ test('config-file workloads become CRs, reach Ready, and are pruned when removed
     { what: 'the removed cron job pruned', timeoutMs: 30_000 },
   );
   assert.ok(ready(await get('workloadprocesses', 'data-processor')), 'the kept process is still Ready');
+});
+
+test('K8 Highlander\'s seed config with one workload of each kind runs unchanged: four Ready CRs', async () => {
+  // Only the store, tenant and namespace come from the environment, as a user's deployment would set them.
+  const seedTenant = uniqueTenant('seed');
+  const env = { ...operatorEnv('kubernetes', seedTenant), CONFIG_PATH: seedConfig, HIGHLANDER_NAMESPACE: ns.name };
+  const p = new OperatorProcess('seed', env);
+  procs.push(p);
+  await p.becameLeader(STARTUP_MS);
+  const wanted = [
+    ['workloadprocesses', 'sequential-id-generator'],
+    ['workloadcronjobs', 'daily-report'],
+    ['workloadservices', 'admin-api'],
+    ['workloadpersistents', 'message-queue'],
+  ] as const;
+  for (const [plural, name] of wanted) {
+    const cr = await waitFor(async () => {
+      const o = await get(plural, name).catch(() => undefined);
+      return o && ready(o) ? o : undefined;
+    }, { what: `seed ${plural}/${name} Ready`, timeoutMs: 60_000 });
+    assert.equal(cr.metadata.labels?.['highlander.plexobject.io/tenant'], seedTenant);
+  }
+  assert.equal(p.logs('config-file workload refused').length, 0);
 });
 
 test('a config file with an invalid workload exits with code 2 naming the path', async () => {
