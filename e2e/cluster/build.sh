@@ -4,6 +4,7 @@
 #   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
 #   (wrapper module around k8s.io/kubernetes with every staging module replaced by its v0.Y.Z),
 #   kwok (go install).
+# `build.sh helm` builds only Helm (go install helm.sh/helm/v3/cmd/helm) and prints HELM_BIN.
 # Output: one directory per component and version in the cache; nothing is built twice.
 # Prints the bin directory of each component as KEY=path lines on stdout (for up.sh).
 set -euo pipefail
@@ -85,6 +86,35 @@ build_kwok() {
   mkdir -p "$kwok_dir" && mv "$w/kwok" "$kwok_dir/kwok"
   rm -rf "$w"
 }
+
+helm_dir=$cache/bin/helm-v$HELM_VERSION
+
+build_helm() {
+  [ -x "$helm_dir/helm" ] && return 0
+  log "helm v$HELM_VERSION (cold build)"
+  local w; w=$(mktemp -d)
+  # Helm's own Makefile stamps its version and the Kubernetes minor of its client-go, which
+  # `helm template` reports as .Capabilities.KubeVersion; do the same.
+  local kmod kminor ld
+  kmod=$(curl -fsS "${GOPROXY_URL:-https://proxy.golang.org}/helm.sh/helm/v3/@v/v$HELM_VERSION.mod" 2>/dev/null || true)
+  kminor=$(echo "$kmod" | sed -n 's#^\s*k8s.io/client-go v0\.\([0-9]*\)\..*#\1#p' | head -1)
+  ld="-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  if [ -n "$kminor" ]; then
+    for p in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+      ld="$ld -X $p.k8sVersionMajor=1 -X $p.k8sVersionMinor=$kminor"
+    done
+  fi
+  GOBIN="$w" go install -trimpath -ldflags "-s -w $ld" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION" >&2
+  mkdir -p "$helm_dir" && mv "$w/helm" "$helm_dir/helm"
+  rm -rf "$w"
+}
+
+# `build.sh helm`: only Helm (the chart's checks need no control plane binaries).
+if [ "${1:-}" = helm ]; then
+  build_helm
+  echo "HELM_BIN=$helm_dir/helm"
+  exit 0
+fi
 
 start=$(date +%s)
 build_etcd
