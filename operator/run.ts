@@ -67,6 +67,11 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
       if (level === 'Normal') metrics.workloadOperations.inc({ type, name: cr.metadata.name, operation: OPERATIONS[reason] ?? reason.toLowerCase() });
       else metrics.workloadErrors.inc({ type, name: cr.metadata.name, error_type: reason.toLowerCase() });
       hub.publish({ type: 'event', at: at(), kind: cr.kind, namespace: cr.metadata.namespace, name: cr.metadata.name, level, reason, message });
+      // One line per change made or refused; adoption after a takeover is one line per CR, so debug.
+      const fields = { kind: cr.kind, namespace: cr.metadata.namespace, name: cr.metadata.name, reason, detail: message };
+      if (level === 'Warning') log.warn(fields, 'workload stalled');
+      else if (reason === 'LeaderChanged') log.debug(fields, 'workload adopted');
+      else log.info(fields, reason === 'Repaired' ? 'workload repaired' : 'workload changed');
     },
     onReconcileError: (kind, key, terminal) => {
       metrics.workloadErrors.inc({ type: WORKLOAD_TYPES[kind], name: splitKey(key).name, error_type: terminal ? 'terminal' : 'reconcile' });

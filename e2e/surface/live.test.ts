@@ -99,6 +99,11 @@ test('workloads over the stream and in the metrics: added, then healthy; exporte
   const recent = snapA.recent as Data[];
   assert.ok(recent.some((e) => e.type === 'event' && e.reason === 'Created' && e.name === 'ticker'), JSON.stringify(recent).slice(0, 600));
 
+  // Logs: one info line for the change, none per reconcile pass.
+  assert.ok(a.lines.some((l) => l.msg === 'workload changed' && l.name === 'ticker' && l.reason === 'Created'), 'the leader logs the creation');
+  const infoMessages = new Set(a.lines.filter((l) => l.level === 30).map((l) => String(l.msg)));
+  assert.deepEqual([...infoMessages].filter((m) => !['starting', 'campaigning for leadership', 'became leader', 'workload changed'].includes(m)), []);
+
   const metrics = async (p: OperatorProcess): Promise<string> => (await fetch(`${await base(p)}/metrics`)).text();
   const leaderText = await metrics(a);
   const series = `{type="process",name="ticker",namespace="${ns.name}"}`;
