@@ -4,7 +4,8 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
 .PHONY: help deps lint typecheck test test-unit test-e2e cluster-up cluster-down \
-        services-up services-down build-cluster bench-failover bench-reconcile clean
+        services-up services-down build-cluster bench-failover bench-reconcile clean \
+        deploy-manifests
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -41,6 +42,9 @@ bench-reconcile: deps ## reconcile benchmark: N CRs (CRS=1000) → children, Rea
 
 build-cluster: ## build the control plane binaries into the cache (once per version)
 	bash e2e/cluster/build.sh >/dev/null
+
+deploy-manifests: ## render deploy/highlander.yaml from the chart; copy crds/ and the config schema into it
+	bash scripts/render-deploy.sh
 
 cluster-up: deps ## start the local control plane; kubeconfig at .cluster/kubeconfig
 	bash e2e/cluster/up.sh
