@@ -35,7 +35,12 @@ export function buildStatus<S extends object>(
 
 /** Whether writing `next` would change anything (so an unchanged status is never written). */
 export function statusChanged(previous: object | undefined, next: object): boolean {
-  return JSON.stringify(canonical(previous ?? {})) !== JSON.stringify(canonical(next));
+  return canonicalJson(previous ?? {}) !== canonicalJson(next);
+}
+
+/** JSON with keys sorted and undefined values dropped: equal texts mean equal statuses. */
+export function canonicalJson(v: object): string {
+  return JSON.stringify(canonical(v));
 }
 
 function canonical(v: unknown): unknown {

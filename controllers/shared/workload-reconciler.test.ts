@@ -23,7 +23,7 @@ class MapCache<T extends KubernetesObject> implements ObjectCache<T> {
   }
 }
 
-function setup(opts: { failApply?: ApiException<unknown> } = {}) {
+function setup(opts: { failApply?: ApiException<unknown>; staleStatus?: () => boolean } = {}) {
   const crs = new MapCache<WorkloadCR>();
   const cronJobs = new MapCache<V1CronJob>();
   const applied: KubernetesObject[] = [];
@@ -40,7 +40,8 @@ function setup(opts: { failApply?: ApiException<unknown> } = {}) {
   const status: StatusWriter = {
     patchStatus: (cr, s) => {
       statuses.push(s);
-      (crs.get(`${cr.metadata.namespace}/${cr.metadata.name}`) as { status?: object }).status = s;
+      // A stale cache has not seen this write yet.
+      if (!opts.staleStatus?.()) (crs.get(`${cr.metadata.namespace}/${cr.metadata.name}`) as { status?: object }).status = s;
       return Promise.resolve();
     },
   };
@@ -126,4 +127,27 @@ test('a conflict is retried (thrown), not stalled', async () => {
   s.crs.items.set('ns/c', s.cr());
   await assert.rejects(s.r.reconcile(req()));
   assert.equal(s.statuses.length, 0);
+});
+
+test('a status equal to a stale cached one is still written when it differs from our last write', async () => {
+  let stale = false;
+  const s = setup({ staleStatus: () => stale });
+  s.crs.items.set('ns/c', s.cr());
+  await s.r.reconcile(req());
+  s.cronJobs.items.set('ns/c', { ...(s.applied[0] as V1CronJob), status: {} });
+  await s.r.reconcile(req());
+  const ready = JSON.stringify(s.statuses[1]);
+  // The CronJob vanishes: "creating" is written, but the cache still shows the Ready status.
+  stale = true;
+  s.cronJobs.items.delete('ns/c');
+  await s.r.reconcile(req());
+  assert.equal(s.statuses.length, 3);
+  assert.notEqual(JSON.stringify(s.statuses[2]), ready);
+  // It is back: the next status equals the stale cached one, yet the server holds "creating".
+  s.cronJobs.items.set('ns/c', { ...(s.applied[1] as V1CronJob), status: {} });
+  await s.r.reconcile(req());
+  assert.equal(s.statuses.length, 4, 'written: our last write differs');
+  assert.equal(JSON.stringify(s.statuses[3]), ready);
+  await s.r.reconcile(req());
+  assert.equal(s.statuses.length, 4, 'and only once');
 });

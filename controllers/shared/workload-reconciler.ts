@@ -8,7 +8,7 @@ import type { ChildWriter } from './apply.ts';
 import type { OwnerCR } from './child-meta.ts';
 import { tenantOf } from './labels.ts';
 import type { CommonStatus, KindObservation } from './status.ts';
-import { buildStatus, statusChanged } from './status.ts';
+import { buildStatus, canonicalJson, statusChanged } from './status.ts';
 import type { StatusWriter } from './status-writer.ts';
 
 /** A CR as the reconciler reads it from the cache. */
@@ -61,12 +61,19 @@ export function serverMessage(body: unknown): string | undefined {
 /** A Reconciler for one workload kind. */
 export function workloadReconciler<CR extends WorkloadCR, S extends object>(driver: KindDriver<CR, S>, deps: WorkloadDeps<CR>): Reconciler {
   const now = deps.now ?? (() => new Date());
+  // The status this leader last wrote, per key. The cache can lag behind our own writes: a pass
+  // whose result equals a stale cached status must still write if it differs from our last write,
+  // or a later state (e.g. Running after Creating) could be skipped and never written.
+  const lastWritten = new Map<string, string>();
   return {
     name: driver.kind,
     async reconcile({ key, epoch, signal }: ReconcileRequest): Promise<ReconcileResult> {
       // Guards.
       const cr = deps.crs.get(key);
-      if (!cr || cr.metadata.deletionTimestamp) return {};
+      if (!cr || cr.metadata.deletionTimestamp) {
+        lastWritten.delete(key);
+        return {};
+      }
       if (tenantOf(cr.metadata.labels) !== deps.tenant) return {};
       if ((cr.status?.epoch ?? 0) > epoch) return {}; // a newer leader owns this CR now
       if (cr.status?.leader && cr.status.leader !== deps.leader) {
@@ -97,7 +104,11 @@ export function workloadReconciler<CR extends WorkloadCR, S extends object>(driv
         epoch,
         now: now(),
       });
-      if (statusChanged(cr.status, next)) await deps.status.patchStatus(cr, next);
+      const written = lastWritten.get(key);
+      if (statusChanged(cr.status, next) || (written !== undefined && written !== canonicalJson(next))) {
+        await deps.status.patchStatus(cr, next);
+        lastWritten.set(key, canonicalJson(next));
+      }
       return {};
     },
   };
