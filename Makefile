@@ -5,6 +5,7 @@ NODE_MODULES := node_modules/.package-lock.json
 
 .PHONY: help deps lint typecheck test test-unit test-e2e cluster-up cluster-down \
         services-up services-down build-cluster bench-failover bench-reconcile clean \
+        demo demo-down \
         deploy-manifests
 
 help: ## list the targets
@@ -22,6 +23,12 @@ lint: deps ## ESLint (type-aware; floating promises are errors)
 typecheck: deps ## TypeScript, strict, for the code and the e2e tests
 	npx tsc -p tsconfig.json
 	npx tsc -p e2e/tsconfig.json
+
+demo: deps ## try it: local cluster, two replicas, one workload of each kind; Ctrl-C stops it
+	bash e2e/demo/demo.sh
+
+demo-down: ## stop a demo left running with DEMO_NO_WAIT=1
+	bash e2e/demo/demo.sh down
 
 test-unit: deps ## unit tests (no network)
 	node scripts/run-tests.mjs unit
