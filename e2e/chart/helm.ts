@@ -1,33 +1,17 @@
 // Helm and kubectl for the chart's tests: Helm built from Go modules into the cache
 // (e2e/cluster/build.sh helm), the chart rendered with given values, and what it renders parsed.
-import { spawn } from 'node:child_process';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { kubeCacheDir, kubeconfigPath, kubectlPath, repoRoot } from '../support/kube.ts';
+import { repoRoot } from '../support/kube.ts';
+import { kubectl, kubectlOk, runCommand } from '../support/run-command.ts';
+import type { Run } from '../support/run-command.ts';
+
+export { kubectl, kubectlOk, runCommand };
+export type { Run };
 
 /** The chart under test. */
 export const chartDir = `${repoRoot}charts/highlander`;
 
-/** What a command printed, and how it exited. */
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command, feeding `input` on stdin; never throws on exit codes. */
-export function runCommand(cmd: string, args: string[], input = '', env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: repoRoot, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 let helmBin: Promise<string> | undefined;
 
@@ -75,16 +59,4 @@ export function only<T = KubernetesObject>(objects: KubernetesObject[], kind: st
   const hits = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
   if (hits.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, rendered ${hits.length}`);
   return hits[0] as T;
-}
-
-/** kubectl with the admin kubeconfig; never throws on exit codes. */
-export function kubectl(args: string[], input = ''): Promise<Run> {
-  return runCommand(kubectlPath, ['--kubeconfig', kubeconfigPath, '--cache-dir', kubeCacheDir, ...args], input);
-}
-
-/** kubectl that must succeed: returns stdout, or throws with stderr. */
-export async function kubectlOk(args: string[], input = ''): Promise<string> {
-  const r = await kubectl(args, input);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
-  return r.stdout;
 }

@@ -14,7 +14,7 @@ import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setH
 import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { STARTUP_MS, uniqueTenant } from '../support/backends.ts';
-import { createTestNamespace, loadKubeConfig, statusOf, waitFor } from '../support/kube.ts';
+import { createTestNamespace, loadKubeConfig, PLURAL, statusOf, waitFor } from '../support/kube.ts';
 import type { TestNamespace } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator-process.ts';
 import { kubectl, kubectlOk, only, render } from './helm.ts';
@@ -26,12 +26,6 @@ const batch = kc.makeApiClient(BatchV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const GROUP = 'highlander.plexobject.io';
 const TENANT_LABEL = `${GROUP}/tenant`;
-const PLURAL: Record<string, string> = {
-  WorkloadProcess: 'workloadprocesses',
-  WorkloadCronJob: 'workloadcronjobs',
-  WorkloadService: 'workloadservices',
-  WorkloadPersistent: 'workloadpersistents',
-};
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const script = { commands: ['sleep 3600'] };
 // Short election timings: nothing here measures them.

@@ -9,7 +9,16 @@ import { promisify } from 'node:util';
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { FAST_TIMINGS, STARTUP_MS, operatorEnv } from '../support/backends.ts';
-import { createTestNamespace, kubeCacheDir, kubeconfigPath, kubectlPath, loadKubeConfig, statusOf, waitFor } from '../support/kube.ts';
+import {
+  createTestNamespace,
+  kubeCacheDir,
+  kubeconfigPath,
+  kubectlPath,
+  loadKubeConfig,
+  PLURAL,
+  statusOf,
+  waitFor,
+} from '../support/kube.ts';
 import type { TestNamespace } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator-process.ts';
 
@@ -20,12 +29,6 @@ const apps = kc.makeApiClient(AppsV1Api);
 const batch = kc.makeApiClient(BatchV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const GROUP = 'highlander.plexobject.io';
-const PLURAL: Record<string, string> = {
-  WorkloadProcess: 'workloadprocesses',
-  WorkloadCronJob: 'workloadcronjobs',
-  WorkloadService: 'workloadservices',
-  WorkloadPersistent: 'workloadpersistents',
-};
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 let ns: TestNamespace;

@@ -3,24 +3,16 @@
 // rules reject what they should (naming the field) and agree with Kubernetes' own CronJob
 // validation, and the status subresource works. The CRDs stay installed; the namespace goes.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ApiextensionsV1Api, BatchV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { WORKLOAD_KINDS } from '../../controllers/shared/api-types.ts';
 import type { WorkloadKind } from '../../controllers/shared/api-types.ts';
-import {
-  createTestNamespace,
-  kubeCacheDir,
-  kubeconfigPath,
-  kubectlPath,
-  loadKubeConfig,
-  repoRoot,
-  statusOf,
-  waitFor,
-} from '../support/kube.ts';
+import { createTestNamespace, loadKubeConfig, repoRoot, statusOf, waitFor } from '../support/kube.ts';
 import type { TestNamespace } from '../support/kube.ts';
+import { kubectl, kubectlOk } from '../support/run-command.ts';
+import type { Run } from '../support/run-command.ts';
 
 const kc = loadKubeConfig();
 const ext = kc.makeApiClient(ApiextensionsV1Api);
@@ -30,33 +22,6 @@ const GROUP = 'highlander.plexobject.io';
 const SEED = `${repoRoot}../shared/fixtures/seed/cr-sample-cronjob.yaml`;
 let ns: TestNamespace;
 
-/** What a kubectl run printed, and how it exited. */
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs kubectl against the test cluster, feeding `input` on stdin; never throws on exit codes. */
-function kubectl(args: string[], input = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(kubectlPath, ['--kubeconfig', kubeconfigPath, '--cache-dir', kubeCacheDir, ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
-/** Runs kubectl and returns its stdout, or throws with its stderr. */
-async function kubectlOk(args: string[], input = ''): Promise<string> {
-  const r = await kubectl(args, input);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
 
 type Spec = Record<string, unknown>;
 

@@ -13,7 +13,17 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@k
 import YAML from 'yaml';
 import { HEALTH_SCRIPT, runHealthScript } from '../support/argocd-health.ts';
 import { FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
-import { createTestNamespace, kubeCacheDir, kubeconfigPath, kubectlPath, loadKubeConfig, repoRoot, statusOf, waitFor } from '../support/kube.ts';
+import {
+  createTestNamespace,
+  kubeCacheDir,
+  kubeconfigPath,
+  kubectlPath,
+  loadKubeConfig,
+  PLURAL,
+  repoRoot,
+  statusOf,
+  waitFor,
+} from '../support/kube.ts';
 import type { TestNamespace } from '../support/kube.ts';
 import { kstatus } from '../support/kstatus.ts';
 import type { KStatus, KStatusRule } from '../support/kstatus.ts';
@@ -31,12 +41,6 @@ const labels = { [`${GROUP}/tenant`]: tenant };
 const HOLD = 'e2e.highlander.plexobject.io/hold';
 
 type Kind = 'WorkloadProcess' | 'WorkloadCronJob' | 'WorkloadService' | 'WorkloadPersistent';
-const PLURAL: Record<Kind, string> = {
-  WorkloadProcess: 'workloadprocesses',
-  WorkloadCronJob: 'workloadcronjobs',
-  WorkloadService: 'workloadservices',
-  WorkloadPersistent: 'workloadpersistents',
-};
 const script = { commands: ['sleep 3600'] };
 const SPEC: Record<Kind, object> = {
   WorkloadProcess: { image: 'busybox', script },

@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { WORKLOAD_KINDS } from '../../controllers/shared/api-types.ts';
+import type { WorkloadKind } from '../../controllers/shared/api-types.ts';
 
 /** The repository root, found from this file rather than the working directory. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -112,3 +114,6 @@ export async function createTestNamespace(kc: KubeConfig, prefix: string): Promi
     },
   };
 }
+
+/** The resource (plural) name of each workload kind, for the custom-objects API. */
+export const PLURAL = Object.fromEntries(Object.entries(WORKLOAD_KINDS).map(([kind, info]) => [kind, info.plural])) as Record<WorkloadKind, string> & Readonly<Record<string, string>>;
