@@ -154,6 +154,7 @@ teardown() {
     log "  deleting namespace $NAMESPACE (its workloads go with it)"
     k delete namespace "$NAMESPACE" --ignore-not-found --timeout=120s >/dev/null \
       || log "  namespace $NAMESPACE is still terminating"
+    k delete persistentvolume -l "highlander.plexobject.io/demo-namespace=$NAMESPACE" --wait=false >/dev/null || true
   fi
   if [ "${STARTED_CLUSTER:-0}" = 1 ]; then
     log "  stopping the control plane this demo started"
@@ -297,6 +298,9 @@ bash e2e/cluster/up.sh
 step 3 "CRDs"
 k apply --server-side -f crds/ >/dev/null
 k wait --for=condition=Established crd --all --timeout=60s >/dev/null
+# The kubectl lines printed below use kubectl's default discovery cache, which may predate the
+# CRDs (up.sh's own kubectl calls fill it): refresh it, or `get highlander` is an unknown type.
+"$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" api-resources >/dev/null
 save NAMESPACE "$DEMO_NAMESPACE"
 k create namespace "$DEMO_NAMESPACE" --dry-run=client -o yaml \
   | k label --local -f - app.kubernetes.io/part-of=highlander-demo -o yaml \
@@ -311,7 +315,9 @@ read -r lname _ lpid lepoch <<<"$(leader)"
 log "$lname leads (pid $lpid, epoch $lepoch)"
 
 step 5 "one workload of each kind in namespace $DEMO_NAMESPACE"
-node --import tsx e2e/demo/samples.ts "$DEMO_NAMESPACE" "$DEMO_TENANT" >"$DEMO_DIR/samples.yaml"
+# Volumes of its own for the StatefulSet's claims (no provisioner runs on the local cluster).
+node --import tsx e2e/demo/samples.ts volumes "$DEMO_NAMESPACE" | k apply -f - >/dev/null
+node --import tsx e2e/demo/samples.ts samples "$DEMO_NAMESPACE" "$DEMO_TENANT" >"$DEMO_DIR/samples.yaml"
 k apply -f "$DEMO_DIR/samples.yaml" | sed 's/^/  /' >&2
 
 step 6 "waiting until the four are Ready"

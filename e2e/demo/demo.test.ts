@@ -2,17 +2,19 @@
 // a crash failover it reports, and Ctrl-C. Each run has its own tenant, namespace, state
 // directory and free ports, so it can run beside other tests on the shared cluster.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { uniqueTenant } from '../support/backends.ts';
-import { eventually, loadKubeConfig, repoRoot, statusOf, waitFor } from '../support/kube.ts';
-import { TENANT_LABEL, sampleRefs } from './samples.ts';
+import { eventually, kubeconfigPath, kubectlPath, loadKubeConfig, repoRoot, statusOf, waitFor } from '../support/kube.ts';
+import { DEMO_VOLUME_LABEL, TENANT_LABEL, sampleRefs } from './samples.ts';
 
+const run = promisify(execFile);
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
@@ -133,6 +135,13 @@ async function checkRunning(d: DemoEnv, output: string): Promise<[Replica, Repli
     assert.equal(cr.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', `${s.kind} ${s.name} Ready`);
     assert.equal(cr.status?.active, true, `${s.kind} ${s.name} active`);
   }
+  // The StatefulSet's claim is bound to the volume the demo made for it, not one from the pool.
+  const claim = await core.readNamespacedPersistentVolumeClaim({ name: 'data-message-queue-0', namespace: d.namespace });
+  assert.equal(claim.spec?.volumeName, `${d.namespace}-data-message-queue-0`);
+
+  // The printed kubectl line works as printed (kubectl's default discovery cache, the category).
+  const { stdout } = await run(kubectlPath, ['--kubeconfig', kubeconfigPath, 'get', 'highlander', '-n', d.namespace, '-o', 'name']);
+  assert.deepEqual(stdout.trim().split('\n').sort(), samples.map((s) => `${s.kind.toLowerCase()}.${GROUP}/${s.name}`).sort());
 
   for (const r of rs) assert.ok(output.includes(`http://127.0.0.1:${r.port}/`), `dashboard URL of ${r.name} printed`);
   for (const path of ['/api/status', '/api/workloads', '/api/events', '/metrics']) {
@@ -155,6 +164,10 @@ async function checkTornDown(d: DemoEnv, rs: Replica[]): Promise<void> {
     `namespace ${d.namespace} removed`,
   );
   assert.equal(existsSync(join(d.stateDir, 'demo.env')), false, 'demo.env removed');
+  await waitFor(
+    async () => ((await core.listPersistentVolume({ labelSelector: `${DEMO_VOLUME_LABEL}=${d.namespace}` })).items.length === 0 ? true : undefined),
+    { what: `the demo's PersistentVolumes to be deleted`, timeoutMs: 30_000 },
+  );
 }
 
 const used: DemoEnv[] = [];
@@ -184,28 +197,28 @@ describe('make demo', () => {
   test('the waiting demo reports a crash failover and Ctrl-C tears it down', { timeout: SETUP_MS + 180_000 }, async () => {
     const d = demoEnv();
     used.push(d);
-    const run = new DemoRun([], d.env);
+    const demo = new DemoRun([], d.env);
     let up = false;
     await Promise.race([
-      waitFor(() => Promise.resolve(run.output.includes('Press Ctrl-C') || undefined), { what: 'the demo to be up', timeoutMs: SETUP_MS, intervalMs: 500 }),
-      run.exited.then((code) => {
-        if (!up) assert.fail(`demo.sh exited before it was up (${code}):\n${run.output}`);
+      waitFor(() => Promise.resolve(demo.output.includes('Press Ctrl-C') || undefined), { what: 'the demo to be up', timeoutMs: SETUP_MS, intervalMs: 500 }),
+      demo.exited.then((code) => {
+        if (!up) assert.fail(`demo.sh exited before it was up (${code}):\n${demo.output}`);
       }),
     ]);
     up = true;
-    const [leader, follower] = await checkRunning(d, run.output);
+    const [leader, follower] = await checkRunning(d, demo.output);
 
     process.kill(leader.pid, 'SIGKILL');
-    await waitFor(() => Promise.resolve(run.output.includes(`leader is now ${follower.name}`) || undefined), {
+    await waitFor(() => Promise.resolve(demo.output.includes(`leader is now ${follower.name}`) || undefined), {
       what: `demo.sh to report ${follower.name} as the new leader`,
       timeoutMs: 60_000,
     });
     assert.ok(await isLeader(follower), `${follower.name} says it leads`);
-    assert.ok(run.output.includes(`${leader.name} is not running (bash e2e/demo/demo.sh restart ${leader.name})`), 'the dead replica is reported');
+    assert.ok(demo.output.includes(`${leader.name} is not running (bash e2e/demo/demo.sh restart ${leader.name})`), 'the dead replica is reported');
 
-    run.child.kill('SIGINT');
-    await run.succeeded();
-    assert.match(run.output, /demo stopped/);
+    demo.child.kill('SIGINT');
+    await demo.succeeded();
+    assert.match(demo.output, /demo stopped/);
     await checkTornDown(d, [leader, follower]);
   });
 });
