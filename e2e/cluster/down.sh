@@ -5,7 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib/common.sh"
 run=$STATE_DIR/cluster
 # Clients first, the store last, so nothing logs a storm of connection errors.
-for p in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+for p in volume-recycler kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
   stop_pidfile "$run/pids/$p.pid" "$p"
 done
 rm -rf "$run" "$STATE_DIR/kubeconfig" "$STATE_DIR/bin" "$STATE_DIR/kube-cache"

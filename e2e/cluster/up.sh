@@ -18,7 +18,7 @@ if [ -f "$run/cluster.env" ]; then
   # shellcheck disable=SC1091
   source "$run/cluster.env"
   healthy=1
-  for p in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+  for p in etcd kube-apiserver kube-controller-manager kube-scheduler kwok volume-recycler; do
     alive "$pids/$p.pid" || healthy=0
   done
   if [ $healthy = 1 ] && "$KUBECTL" --kubeconfig "$STATE_DIR/kubeconfig" get --raw /readyz >/dev/null 2>&1; then
@@ -130,8 +130,10 @@ wait_until 60 "nodes Ready" k wait --for=condition=Ready node --all --timeout=1s
   || { tail -20 "$logs/kwok.log" >&2; exit 1; }
 wait_until 60 "default ServiceAccount" k -n default get serviceaccount default \
   || { tail -20 "$logs/kube-controller-manager.log" >&2; exit 1; }
+# Released test volumes become Available again (there is no provisioner to make new ones).
+launch volume-recycler bash "$here/recycle-volumes.sh" "$KUBECTL" "$STATE_DIR/kubeconfig"
 
-for p in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+for p in etcd kube-apiserver kube-controller-manager kube-scheduler kwok volume-recycler; do
   alive "$pids/$p.pid" || { tail -20 "$logs/$p.log" >&2; die "$p exited"; }
 done
 log "cluster up in $(( $(date +%s) - start )) s: kubectl --kubeconfig $STATE_DIR/kubeconfig get nodes"

@@ -215,6 +215,19 @@ describe('workloads on kwok nodes', () => {
     const pvc = await core.readNamespacedPersistentVolumeClaim({ name: 'data-db-0', namespace: ns.name });
     assert.equal(pvc.status?.phase, 'Bound');
     assert.equal(pvc.spec?.storageClassName, 'standard');
+
+    // Deleting the claim releases its volume; the cluster's recycler makes it Available again.
+    const pv = pvc.spec?.volumeName;
+    assert.ok(pv, 'the claim names its volume');
+    await apps.deleteNamespacedStatefulSet({ name: 'db', namespace: ns.name });
+    await core.deleteNamespacedPersistentVolumeClaim({ name: 'data-db-0', namespace: ns.name });
+    await waitFor(
+      async () => {
+        const v = await core.readPersistentVolume({ name: pv });
+        return v.status?.phase === 'Available' && !v.spec?.claimRef ? v : undefined;
+      },
+      { what: `volume ${pv} Available again`, timeoutMs: 60_000 },
+    );
   });
 
   test('a Job created from a CronJob completes', async () => {
