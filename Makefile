@@ -9,7 +9,7 @@ NODE_MODULES := node_modules/.package-lock.json
         deploy-manifests
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -1,6 +1,7 @@
 // Wires the controllers: informers for the four kinds and their children run on every
 // replica (warm caches for a takeover); queues and workers run only while leading.
 import type { KubeConfig, KubernetesObject, V1CronJob, V1Deployment, V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
 import { cronJobDriver } from '../controllers/cronjob/driver.ts';
 import { persistentDriver } from '../controllers/persistent/driver.ts';
@@ -186,6 +187,9 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
     start: () => all.forEach((i) => i.start()),
     synced: () => all.every((i) => i.hasSynced()),
     async lead(signal, epoch) {
+      // Every informer's sync wait and every worker listen on this one signal at once: the
+      // default limit of 10 would warn of a leak that is not one.
+      setMaxListeners(all.length + (o.workers ?? 8) * Object.keys(queues).length + 16, signal);
       await Promise.all(all.map((i) => i.waitForSync(signal)));
       if (signal.aborted) return;
       leading = true;
