@@ -38,7 +38,8 @@ function summary() {
   const total = { pass: 0, fail: 0, skipped: 0 };
   const parts = [];
   if (existsSync(resultsDir)) {
-    for (const file of readdirSync(resultsDir).sort()) {
+    // One <suite>.json per suite; other entries (test artifacts such as screenshots) are not counts.
+    for (const file of readdirSync(resultsDir).filter((f) => f.endsWith('.json')).sort()) {
       const c = JSON.parse(readFileSync(join(resultsDir, file), 'utf8') || '{}');
       total.pass += c.pass ?? 0;
       total.fail += (c.fail ?? 0) + (c.cancelled ?? 0);
