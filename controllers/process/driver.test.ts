@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { meta } from '../shared/testing.ts';
 import { desiredPod } from './desired.ts';
-import { SPEC_HASH_ANNOTATION, replaceReason, specHash } from './driver.ts';
+import { MAX_RESTARTS_REASON, SPEC_HASH_ANNOTATION, processDriver, replaceReason, specHash } from './driver.ts';
 
 const pod = (hash: string, phase: string): V1Pod => ({ metadata: { annotations: { [SPEC_HASH_ANNOTATION]: hash } }, status: { phase } });
 
@@ -27,4 +27,68 @@ test('the spec hash ignores the epoch, so a failover replaces no pod', () => {
   const cr = { kind: 'WorkloadProcess', metadata: meta('p'), spec: { image: 'i', script: { commands: ['x'] } } };
   assert.equal(specHash(desiredPod(cr, 1)), specHash(desiredPod(cr, 2)));
   assert.notEqual(specHash(desiredPod(cr, 1)), specHash(desiredPod({ ...cr, spec: { ...cr.spec, image: 'j' } }, 1)));
+});
+
+/** A process driver over an in-memory pod cache, recording writes. */
+function drive(maxRestarts: number | undefined) {
+  const pods = new Map<string, V1Pod>();
+  const calls: string[] = [];
+  const writer = {
+    apply: <T,>(o: T) => {
+      const p = o as V1Pod;
+      calls.push(`apply ${p.metadata?.name}`);
+      pods.set(`ns/${p.metadata?.name}`, { ...p, status: { phase: 'Running', containerStatuses: [{ name: 'main', restartCount: 0 } as never] } });
+      return Promise.resolve(o);
+    },
+    delete: (o: { metadata?: { name?: string } }) => {
+      calls.push(`delete ${o.metadata?.name}`);
+      pods.delete(`ns/${o.metadata?.name}`);
+      return Promise.resolve();
+    },
+  };
+  const cache = { get: (k: string) => pods.get(k), list: () => [...pods.values()], hasSynced: () => true };
+  const driver = processDriver(cache, writer);
+  const cr = {
+    kind: 'WorkloadProcess',
+    metadata: meta('p'),
+    spec: { image: 'i', script: { commands: ['x'] }, restartPolicy: 'OnFailure' as const, ...(maxRestarts === undefined ? {} : { maxRestarts }) },
+  };
+  const pass = async () => {
+    const did: (string | undefined)[] = [];
+    for (const step of driver.steps(cr, 1, new AbortController().signal)) did.push(await step());
+    return { did, observed: driver.observe(cr) };
+  };
+  const restart = (n: number) => (pods.get('ns/p-pod')!.status!.containerStatuses![0]!.restartCount = n);
+  return { pods, calls, pass, restart };
+}
+
+test('maxRestarts: restarts up to the limit are allowed; one more stops the process until the spec changes', async () => {
+  const d = drive(2);
+  await d.pass();
+  assert.deepEqual(d.calls, ['apply p-pod']);
+  d.restart(2);
+  const within = await d.pass();
+  assert.equal(within.observed.phase, 'Running');
+  assert.deepEqual(d.calls, ['apply p-pod']);
+
+  d.restart(3);
+  const over = await d.pass();
+  assert.match(over.did[0] ?? '', /^GaveUp: pod p-pod: 3 restarts, more than maxRestarts \(2\)/);
+  assert.deepEqual(d.calls, ['apply p-pod', 'delete p-pod']);
+  assert.equal(over.observed.stalled?.reason, MAX_RESTARTS_REASON);
+  assert.equal(over.observed.phase, 'Failed');
+  // The pod's deletion brings the CR back (the cache may not show our status yet): no new pod.
+  const after = await d.pass();
+  assert.deepEqual(d.calls, ['apply p-pod', 'delete p-pod']);
+  assert.equal(after.observed.stalled?.reason, MAX_RESTARTS_REASON);
+  assert.match(after.observed.message, /gave up after 3 restarts/);
+});
+
+test('without maxRestarts the process restarts forever', async () => {
+  const d = drive(undefined);
+  await d.pass();
+  d.restart(500);
+  const r = await d.pass();
+  assert.equal(r.observed.phase, 'Running');
+  assert.deepEqual(d.calls, ['apply p-pod']);
 });

@@ -31,9 +31,28 @@ export function replaceReason(pod: Readonly<V1Pod>, wantedHash: string, restartP
 
 type CR = ProcessCR & WorkloadCR;
 
+/** The reason a process is stopped for good: it restarted more often than `maxRestarts`. */
+export const MAX_RESTARTS_REASON = 'MaxRestartsExceeded';
+
+/** Container restarts of the pod, as the kubelet counts them. */
+export function restartsOf(pod: Readonly<V1Pod> | undefined): number {
+  return (pod?.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
+}
+
+/** Whether this generation's status says the process was given up. */
+function statusGaveUp(cr: Readonly<CR>): boolean {
+  const stalled = cr.status?.conditions?.find((c) => c.type === 'Stalled');
+  return stalled?.status === 'True' && stalled.reason === MAX_RESTARTS_REASON && cr.status?.observedGeneration === cr.metadata.generation;
+}
+
 /** The process kind's steps and observation. */
 export function processDriver(pods: ObjectCache<V1Pod>, writer: ChildWriter): KindDriver<CR, ProcessStatusFields> {
   const podOf = (cr: Readonly<CR>) => pods.get(`${cr.metadata.namespace}/${podName(cr)}`);
+  // Generations this leader gave up, by key: the cache may not show our Stalled status yet when
+  // the deleted pod's event brings the CR back, and a new pod must not follow.
+  const givenUp = new Map<string, { generation: number; restarts: number }>();
+  const keyOf = (cr: Readonly<CR>) => `${cr.metadata.namespace}/${cr.metadata.name}`;
+  const gaveUp = (cr: Readonly<CR>): boolean => givenUp.get(keyOf(cr))?.generation === cr.metadata.generation || statusGaveUp(cr);
   return {
     kind: 'WorkloadProcess',
     steps: (cr, epoch) => [
@@ -43,6 +62,16 @@ export function processDriver(pods: ObjectCache<V1Pod>, writer: ChildWriter): Ki
         desired.metadata!.annotations = { ...desired.metadata!.annotations, [SPEC_HASH_ANNOTATION]: hash };
         const existing = podOf(cr);
         if (existing?.metadata?.deletionTimestamp) return undefined; // its delete event brings us back
+        const max = cr.spec.maxRestarts;
+        if (gaveUp(cr)) {
+          // Stopped for good until the spec changes: no pod runs.
+          return existing && (await deleteChild(writer, existing, epoch)) ? `Stopped: pod ${podName(cr)}: maxRestarts was exceeded` : undefined;
+        }
+        if (existing && max !== undefined && restartsOf(existing) > max) {
+          givenUp.set(keyOf(cr), { generation: cr.metadata.generation ?? 0, restarts: restartsOf(existing) });
+          await deleteChild(writer, existing, epoch);
+          return `GaveUp: pod ${podName(cr)}: ${restartsOf(existing)} restarts, more than maxRestarts (${max}); edit the spec to start it again`;
+        }
         if (existing) {
           const why = replaceReason(existing, hash, cr.spec.restartPolicy ?? 'Always');
           if (!why) return undefined;
@@ -52,6 +81,30 @@ export function processDriver(pods: ObjectCache<V1Pod>, writer: ChildWriter): Ki
         return `Created: pod ${podName(cr)}`;
       },
     ],
-    observe: (cr) => observeProcess(podOf(cr), cr.spec.restartPolicy ?? 'Always'),
+    observe: (cr) => {
+      const pod = podOf(cr);
+      const max = cr.spec.maxRestarts;
+      if (max !== undefined && (gaveUp(cr) || restartsOf(pod) > max)) {
+        const remembered = givenUp.get(keyOf(cr));
+        const restarts = Math.max(
+          restartsOf(pod),
+          remembered && remembered.generation === cr.metadata.generation ? remembered.restarts : 0,
+          (cr.status as { restarts?: number } | undefined)?.restarts ?? 0,
+        );
+        const message = `gave up after ${restarts} restarts (maxRestarts ${max}); edit the spec to start it again`;
+        return {
+          active: false,
+          healthy: false,
+          ready: false,
+          reconciling: false,
+          phase: 'Failed',
+          reason: MAX_RESTARTS_REASON,
+          message,
+          stalled: { reason: MAX_RESTARTS_REASON, message },
+          fields: { podName: podName(cr), restarts },
+        };
+      }
+      return observeProcess(pod, cr.spec.restartPolicy ?? 'Always');
+    },
   };
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import YAML from 'yaml';
@@ -206,6 +207,39 @@ describe('controllers', () => {
     // The other workloads are untouched and the operator still serves them (api may still be
     // finishing the rollout that the drift test's image repair started).
     await readyCR('WorkloadService', 'api');
+  });
+
+  test('maxRestarts: a process restarted more often is stopped and Stalled until its spec changes', async () => {
+    await applyCR('WorkloadProcess', 'flaky', { image: 'busybox', script, restartPolicy: 'OnFailure', maxRestarts: 1 });
+    await readyCR('WorkloadProcess', 'flaky');
+    // The kubelet's count, as a real node would report it after two restarts of the container.
+    const pod = await core.readNamespacedPod({ name: 'flaky-pod', namespace: ns.name });
+    const statuses = (pod.status?.containerStatuses ?? []).map((c) => ({ ...c, restartCount: 2 }));
+    assert.ok(statuses.length > 0, 'the pod reports its container');
+    await core.patchNamespacedPodStatus({ name: 'flaky-pod', namespace: ns.name, body: { status: { containerStatuses: statuses } } }, mergePatch);
+    const cr = await waitFor(
+      async () => {
+        const c = await getCR('WorkloadProcess', 'flaky');
+        return cond(c.status, 'Stalled')?.status === 'True' ? c : undefined;
+      },
+      { what: 'flaky Stalled', timeoutMs: 30_000 },
+    );
+    assert.equal(cond(cr.status, 'Stalled')?.reason, 'MaxRestartsExceeded');
+    assert.match(cond(cr.status, 'Stalled')?.message ?? '', /gave up after 2 restarts \(maxRestarts 1\)/);
+    assert.equal(cond(cr.status, 'Ready')?.status, 'False');
+    await waitFor(() => core.readNamespacedPod({ name: 'flaky-pod', namespace: ns.name }).then(() => undefined, (err: unknown) => (statusOf(err) === 404 ? true : undefined)), {
+      what: 'flaky-pod gone',
+      timeoutMs: 30_000,
+    });
+    await sleep(2000);
+    assert.equal(
+      await core.readNamespacedPod({ name: 'flaky-pod', namespace: ns.name }).then(() => 200, (err: unknown) => statusOf(err)),
+      404,
+      'no new pod while given up',
+    );
+    // A spec change starts it again.
+    await applyCR('WorkloadProcess', 'flaky', { image: 'busybox', script, restartPolicy: 'OnFailure', maxRestarts: 3 });
+    await readyCR('WorkloadProcess', 'flaky');
   });
 
   test('a CR of another tenant is left alone', async () => {
