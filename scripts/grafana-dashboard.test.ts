@@ -18,6 +18,7 @@ const SERIES = [
   'k8_highlander_db_operations_total',
   'k8_highlander_db_errors_total',
   'k8_highlander_workload_status',
+  'k8_highlander_workload_healthy',
   'k8_highlander_workload_operations_total',
   'k8_highlander_workload_errors_total',
   'k8_highlander_cluster_health',
