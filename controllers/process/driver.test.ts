@@ -55,7 +55,7 @@ function drive(maxRestarts: number | undefined) {
   };
   const pass = async () => {
     const did: (string | undefined)[] = [];
-    for (const step of driver.steps(cr, 1, new AbortController().signal)) did.push(await step());
+    for (const step of driver.steps(cr, 1, new AbortController().signal)) did.push(...[await step()].flat());
     return { did, observed: driver.observe(cr) };
   };
   const restart = (n: number) => (pods.get('ns/p-pod')!.status!.containerStatuses![0]!.restartCount = n);

@@ -5,6 +5,7 @@ import type { ChildWriter } from '../shared/apply.ts';
 import { ensureStep } from '../shared/ensure-step.ts';
 import { observeReplicas } from '../shared/replicas.ts';
 import type { ReplicaStatusFields } from '../shared/replicas.ts';
+import { together } from '../shared/workload-reconciler.ts';
 import type { KindDriver, WorkloadCR } from '../shared/workload-reconciler.ts';
 import { desiredDeployment, desiredService } from './desired.ts';
 import type { ServiceCR } from './desired.ts';
@@ -21,12 +22,10 @@ export function serviceDriver(
     kind: 'WorkloadService',
     steps: (cr, epoch) => {
       const svc = desiredService(cr, epoch);
-      // The workload first: a Service is slower to create (it allocates a cluster IP) and
-      // nothing in the Deployment waits for it.
-      return [
-        ensureStep(writer, deployments, desiredDeployment(cr, epoch), epoch),
-        ...(svc ? [ensureStep(writer, services, svc, epoch)] : []),
-      ];
+      // The Deployment and its Service do not wait for each other: both are written at once
+      // (a Service is the slower write: it allocates a cluster IP).
+      const deployment = ensureStep(writer, deployments, desiredDeployment(cr, epoch), epoch);
+      return [svc ? together(deployment, ensureStep(writer, services, svc, epoch)) : deployment];
     },
     observe: (cr) => observeReplicas(deployments.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.replicas, 'Deployment'),
   };

@@ -8,7 +8,7 @@ import { cronJobDriver } from '../cronjob/driver.ts';
 import type { ChildWriter } from './apply.ts';
 import type { StatusWriter } from './status-writer.ts';
 import type { WorkloadCR } from './workload-reconciler.ts';
-import { workloadReconciler } from './workload-reconciler.ts';
+import { together, workloadReconciler } from './workload-reconciler.ts';
 
 class MapCache<T extends KubernetesObject> implements ObjectCache<T> {
   readonly items = new Map<string, T>();
@@ -150,4 +150,36 @@ test('a status equal to a stale cached one is still written when it differs from
   assert.equal(JSON.stringify(s.statuses[3]), ready);
   await s.r.reconcile(req());
   assert.equal(s.statuses.length, 4, 'and only once');
+});
+
+test('independent steps run together: both start before either ends, and each tells its own event', async () => {
+  const started: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const step = (what: string) => async () => {
+    started.push(what);
+    await gate;
+    return what;
+  };
+  const both = together(step('Created: Deployment d'), step('Repaired: Service d brought back to its spec'), () => Promise.resolve(undefined));
+  const done = both();
+  await Promise.resolve();
+  assert.deepEqual(started, ['Created: Deployment d', 'Repaired: Service d brought back to its spec'], 'the second started while the first waited');
+  release();
+  assert.deepEqual(await done, ['Created: Deployment d', 'Repaired: Service d brought back to its spec', undefined]);
+
+  // Through a reconcile pass: one event per result, with its own reason.
+  const crs = new MapCache<WorkloadCR>();
+  crs.items.set('ns/c', { apiVersion: 'highlander.plexobject.io/v1', kind: 'WorkloadService', metadata: { name: 'c', namespace: 'ns', uid: 'u', generation: 1 }, spec: {} });
+  const events: string[] = [];
+  const r = workloadReconciler(
+    {
+      kind: 'WorkloadService',
+      steps: () => [together(() => Promise.resolve('Created: Deployment d'), () => Promise.resolve('Repaired: Service d'))],
+      observe: () => ({ active: true, healthy: true, ready: true, reconciling: false, phase: 'Running', reason: 'Running', message: '', fields: {} }),
+    },
+    { crs, writer: {} as ChildWriter, status: { patchStatus: () => Promise.resolve() }, tenant: 'default', leader: 'me', record: (_cr, type, reason) => events.push(`${type} ${reason}`) },
+  );
+  await r.reconcile(req());
+  assert.deepEqual(events, ['Normal Created', 'Normal Repaired']);
 });

@@ -28,11 +28,19 @@ export interface WorkloadDeps<CR extends WorkloadCR> {
   record?: (cr: CR, type: 'Normal' | 'Warning', reason: string, message: string) => void;
 }
 
+/** One reconcile step: it returns what it did ("Reason: message", one or several), or nothing. */
+export type Step = () => Promise<string | (string | undefined)[] | undefined>;
+
+/** Steps that do not depend on each other, run at once as one step. */
+export function together(...steps: Step[]): Step {
+  return async () => (await Promise.all(steps.map((s) => s()))).flat();
+}
+
 /** The kind-specific part: the steps that make the children right, and what they show. */
 export interface KindDriver<CR extends WorkloadCR, S extends object> {
   readonly kind: string;
-  /** Ordered steps; each returns what it did (for events) or nothing. */
-  steps(cr: Readonly<CR>, epoch: number, signal: AbortSignal): (() => Promise<string | undefined>)[];
+  /** Ordered steps; each returns what it did (for events: "Reason: message"), or nothing. */
+  steps(cr: Readonly<CR>, epoch: number, signal: AbortSignal): Step[];
   observe(cr: Readonly<CR>): KindObservation<S>;
 }
 
@@ -85,8 +93,9 @@ export function workloadReconciler<CR extends WorkloadCR, S extends object>(driv
       for (const step of driver.steps(cr, epoch, signal)) {
         if (signal.aborted) return {};
         try {
-          const did = await step();
-          if (did) deps.record?.(cr, 'Normal', did.split(':')[0]!, did);
+          for (const did of [await step()].flat()) {
+            if (did) deps.record?.(cr, 'Normal', did.split(':')[0]!, did);
+          }
         } catch (err) {
           stalled = stalledBy(err);
           if (!stalled) throw err;
