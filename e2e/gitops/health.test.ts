@@ -157,9 +157,8 @@ describe('GitOps health of real statuses', () => {
       assert.equal(edited.status?.observedGeneration, 1);
       judge(edited, { argo: 'Progressing', argoMessage: /observe generation 2 \(status describes generation 1\)/, kstatus: 'InProgress', rule: 'generation' });
     }
-    // Not the process: an edit replaces its pod, and the controller can then leave a stale
-    // "creating the pod" status until the CR next changes (reported; not a health.lua matter).
-    for (const [kind, name] of MAIN.filter(([k]) => k !== 'WorkloadProcess')) {
+    // The process too: its edit replaces the pod, and the status follows the new one to Ready.
+    for (const [kind, name] of MAIN) {
       judge(await captureWhen(kind, name, 'Ready at generation 2', (cr) => cr.metadata.generation === 2 && isReady(cr)), {
         argo: 'Healthy',
         kstatus: 'Current',
@@ -236,8 +235,8 @@ describe('GitOps health of real statuses', () => {
   });
 
   test('every capture was judged', () => {
-    // 4 no-status + 4 healthy + 7 edit + 3 converging + 2 suspended + 4 stalled + 2 fixed + 1 deleting
-    assert.equal(captured, 27);
+    // 4 no-status + 4 healthy + 8 edit + 3 converging + 2 suspended + 4 stalled + 2 fixed + 1 deleting
+    assert.equal(captured, 28);
   });
 });
 
