@@ -180,6 +180,14 @@ export function createApp(deps: HttpDeps): express.Express {
       .then((text) => res.type(deps.metrics.contentType).send(text))
       .catch(next);
   });
+  // Unknown routes and failures answer in the API's JSON shape, not express's HTML pages.
+  app.use((req, res) => {
+    res.status(404).json({ status: 'error', error: `no route ${req.method} ${req.path}` });
+  });
+  const onError: express.ErrorRequestHandler = (err, _req, res, _next) => {
+    res.status(500).json({ status: 'error', error: err instanceof Error ? err.message : String(err) });
+  };
+  app.use(onError);
   return app;
 }
 

@@ -146,7 +146,8 @@ test('without a token the handover route does not exist; the dashboard is local 
   procs.push(p);
   await p.becameLeader(STARTUP_MS);
   const root = await base(p);
-  assert.equal((await fetch(`${root}/api/leader/handover`, { method: 'POST' })).status, 404);
+  const missing = await json(`${root}/api/leader/handover`, { method: 'POST' });
+  assert.deepEqual([missing.status, missing.body], [404, { status: 'error', error: 'no route POST /api/leader/handover' }], 'unknown routes answer JSON');
   const page = await fetch(`${root}/`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
