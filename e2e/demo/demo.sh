@@ -18,6 +18,7 @@
 #                   to a free port; 0 means any free port
 #   DEMO_LEASE      lease duration, renew deadline, retry period (default "6s 4s 1s")
 #   DEMO_NO_WAIT=1  set up, print, exit 0 and leave everything running
+#   DEMO_HANDOVER_TOKEN  token for POST /api/leader/handover (default: a random one, printed)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib/common.sh"
@@ -78,6 +79,7 @@ start_replica() {
     HIGHLANDER_NAMESPACE="$DEMO_NAMESPACE" HIGHLANDER_LEASE_NAMESPACE="$DEMO_NAMESPACE" \
     HIGHLANDER_HTTP_HOST=127.0.0.1 HIGHLANDER_PORT="$want" HIGHLANDER_LOG_LEVEL="${DEMO_LOG_LEVEL:-info}" \
     HIGHLANDER_LEASE_DURATION="$lease" HIGHLANDER_RENEW_DEADLINE="$renew" HIGHLANDER_RETRY_PERIOD="$retry" \
+    HIGHLANDER_HANDOVER_TOKEN="$DEMO_HANDOVER_TOKEN" \
     setsid "$(command -v node)" "$REPO_ROOT/bin/highlander.js" run >"$DEMO_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$DEMO_DIR/$name.pid"
   disown $! # no "Killed" job report when you kill it to see a failover
@@ -199,6 +201,8 @@ Fail over (then watch the dashboard, /api/status or \`kubectl get highlander -A\
   kill -9 $pid       # crash the leader: $fname takes over once the lease runs out (~$lease)
   kill -TERM $pid    # graceful: $name stops its work and releases the lease; $fname takes over at once
   kill -STOP $pid    # freeze it: $fname takes over after ~$lease; \`kill -CONT $pid\` and $name steps down
+  curl -X POST -H 'Authorization: Bearer $DEMO_HANDOVER_TOKEN' http://127.0.0.1:$port/api/leader/handover
+                     # planned handover: $name stops its work, releases, and $fname takes over at once
   bash e2e/demo/demo.sh restart $name   # start a killed replica again (it joins as the follower)
 
 GUIDE
@@ -242,7 +246,7 @@ case $cmd in
     # shellcheck disable=SC1090
     source "$STATE_FILE"
     running "$DEMO_DIR/$name.pid" && die "$name is running (pid $(cat "$DEMO_DIR/$name.pid"))"
-    DEMO_TENANT=$TENANT DEMO_NAMESPACE=$NAMESPACE DEMO_LEASE=$LEASE
+    DEMO_TENANT=$TENANT DEMO_NAMESPACE=$NAMESPACE DEMO_LEASE=$LEASE DEMO_HANDOVER_TOKEN=${HANDOVER_TOKEN:-}
     port_var=PORT_${name#demo-}; port_var=${port_var^^}
     start_replica "$name" "${!port_var:-0}"
     exit 0
@@ -265,6 +269,9 @@ done
 rm -f "$STATE_FILE" "$DEMO_DIR"/demo-?.log
 save TENANT "$DEMO_TENANT"
 save LEASE "$DEMO_LEASE"
+# The replicas accept a planned handover (POST /api/leader/handover) with this token.
+DEMO_HANDOVER_TOKEN=${DEMO_HANDOVER_TOKEN:-demo-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+save HANDOVER_TOKEN "$DEMO_HANDOVER_TOKEN"
 PHASE=setup
 on_exit() {
   local rc=$?

@@ -188,6 +188,15 @@ describe('make demo', () => {
     assert.match(up.output, /Left running\. Stop it with: make demo-down/);
     const rs = await checkRunning(d, up.output);
 
+    // The printed planned-handover command works: the follower leads at once.
+    const [leader, follower] = rs;
+    const cmd = /curl -X POST -H 'Authorization: Bearer ([a-z0-9-]+)' (http:\/\/127\.0\.0\.1:(\d+)\/api\/leader\/handover)/.exec(up.output);
+    assert.ok(cmd, 'the handover command is printed');
+    assert.equal(Number(cmd[3]), leader.port, 'it names the leader');
+    const res = await fetch(cmd[2]!, { method: 'POST', headers: { Authorization: `Bearer ${cmd[1]}` } });
+    assert.equal(res.status, 200, await res.text());
+    await waitFor(async () => ((await isLeader(follower)) ? true : undefined), { what: `${follower.name} leads after the handover`, timeoutMs: 10_000 });
+
     const down = new DemoRun(['down'], d.env);
     await down.succeeded();
     assert.match(down.output, /demo stopped/);
