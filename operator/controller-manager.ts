@@ -59,6 +59,8 @@ export interface ControllerManager {
   lead(signal: AbortSignal, epoch: number): Promise<void>;
   /** The CR caches, by kind (for the HTTP API). */
   workloads: Record<WorkloadKind, ObjectCache<WorkloadCR>>;
+  /** The managed pods (every kind's), from the informer cache (for the HTTP API). */
+  pods: ObjectCache<V1Pod>;
   /** Subscribes to CR changes of every kind (every replica; for live views). */
   watchWorkloads(handlers: InformerHandlers<WorkloadCR>): () => void;
   stop(): Promise<void>;
@@ -180,6 +182,7 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
   const all = [...Object.values(crs), ...children];
   return {
     workloads: crs,
+    pods,
     watchWorkloads: (handlers) => {
       const offs = Object.values(crs).map((c) => c.on(handlers));
       return () => offs.forEach((off) => off());

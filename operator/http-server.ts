@@ -32,6 +32,8 @@ export interface HttpDeps {
     /** At most this many open streams (default 64); more get 503. */
     maxClients?: number;
   };
+  /** The managed pods, as K8 Highlander's /api/pods lists them. */
+  pods?: () => unknown[];
   /** The failover timeline, newest first. */
   failovers?: () => FailoverEntry[];
   /** Planned handover; the route exists only when a token is configured. */
@@ -108,7 +110,12 @@ export function createApp(deps: HttpDeps): express.Express {
       res.json(ok(debug()));
     });
   }
-  const { events, failovers, handover } = deps;
+  const { events, failovers, handover, pods } = deps;
+  if (pods) {
+    app.get('/api/pods', (_req, res) => {
+      res.json(ok(pods()));
+    });
+  }
   if (failovers) {
     app.get('/api/failovers', (_req, res) => {
       res.json(ok(failovers()));

@@ -13,7 +13,7 @@ import type { Logger } from './logger.ts';
 import { OperatorMetrics, instrumentStore } from './metrics.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { StoreHealth } from './store-health.ts';
-import { WORKLOAD_TYPES, byName, findWorkload, listWorkloads, summarize, viewOf } from './workload-summary.ts';
+import { WORKLOAD_TYPES, byName, findWorkload, listWorkloads, podViews, summarize, viewOf } from './workload-summary.ts';
 import type { WorkloadKind } from '../controllers/shared/api-types.ts';
 import type { WorkloadCR } from '../controllers/shared/workload-reconciler.ts';
 import { EventHub, FailoverRecorder } from './event-hub.ts';
@@ -181,6 +181,10 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     metrics: metrics.registry,
     dashboard: true,
     failovers: () => hub.failovers(),
+    pods: () => {
+      const leaders = new Map(ourWorkloads().map((w) => [`${w.namespace}/${w.name}`, w.leader]));
+      return podViews(manager.pods.list(), new Set(leaders.keys()), cfg.cluster.name, Date.now(), (ns, w) => leaders.get(`${ns}/${w}`) ?? '');
+    },
     events: {
       hub,
       heartbeat: lease,

@@ -1,6 +1,8 @@
 // Workloads as the HTTP API shows them: one entry per CR, by name, from the informer caches.
 import type { WorkloadKind } from '../controllers/shared/api-types.ts';
 import type { WorkloadCR } from '../controllers/shared/workload-reconciler.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { WORKLOAD_LABEL, epochOf } from '../controllers/shared/labels.ts';
 import type { WorkloadView } from './event-hub.ts';
 import type { ObjectCache } from './reconcile/types.ts';
 
@@ -87,4 +89,70 @@ export function findWorkload(all: readonly WorkloadSummary[], name: string, name
   if (hits.length === 1) return { found: hits[0]! };
   if (hits.length === 0) return { missing: true };
   return { ambiguous: hits.map((w) => `${w.kind} ${w.namespace}/${w.name}`) };
+}
+
+/** One pod in /api/pods (K8 Highlander's fields). */
+export interface PodView {
+  name: string;
+  namespace: string;
+  status: string;
+  node: string;
+  age: string;
+  createdAt: string | null;
+  /** The workload it belongs to, and the leader whose epoch last wrote it. */
+  workload: string;
+  epoch: number;
+  leaderId: string;
+  clusterName: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/**
+ * The pods of this tenant's workloads (`ours` holds "namespace/name" of each), sorted by
+ * namespace and name. `leaderId` is the leader recorded in the workload's status.
+ */
+export function podViews(
+  pods: readonly Readonly<V1Pod>[],
+  ours: ReadonlySet<string>,
+  clusterName: string,
+  now: number,
+  leaderOf: (namespace: string, workload: string) => string = () => '',
+): PodView[] {
+  return pods
+    .map((p) => ({ pod: p, workload: p.metadata?.labels?.[WORKLOAD_LABEL] ?? '' }))
+    .filter(({ pod, workload }) => workload !== '' && ours.has(`${pod.metadata?.namespace}/${workload}`))
+    .map(({ pod, workload }) => {
+      const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp) : undefined;
+      return {
+        name: pod.metadata?.name ?? '',
+        namespace: pod.metadata?.namespace ?? '',
+        status: pod.metadata?.deletionTimestamp ? 'Terminating' : (pod.status?.phase ?? 'Pending'),
+        node: pod.spec?.nodeName ?? '',
+        age: created ? formatAge(now - created.getTime()) : '',
+        createdAt: created ? created.toISOString() : null,
+        workload,
+        epoch: epochOf(pod.metadata?.annotations),
+        leaderId: leaderOf(pod.metadata?.namespace ?? '', workload),
+        clusterName,
+        labels: { ...pod.metadata?.labels },
+        annotations: { ...pod.metadata?.annotations },
+      };
+    })
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+}
+
+/** "3d4h", "2h5m", "4m3s", "9s", as kubectl shows an age. */
+export function formatAge(ms: number): string {
+  let s = Math.max(0, Math.round(ms / 1000));
+  const d = Math.floor(s / 86_400);
+  s -= d * 86_400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  if (d > 0) return `${d}d${h}h`;
+  if (h > 0) return `${h}h${m}m`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
 }

@@ -99,6 +99,13 @@ test('workloads over the stream and in the metrics: added, then healthy; exporte
   const recent = snapA.recent as Data[];
   assert.ok(recent.some((e) => e.type === 'event' && e.reason === 'Created' && e.name === 'ticker'), JSON.stringify(recent).slice(0, 600));
 
+  // K8 Highlander's /api/pods: this tenant's pods, from every replica.
+  const pods = await json(`${await base(b)}/api/pods`);
+  const listed = pods.body.data as Data[];
+  assert.deepEqual(listed.map((p) => [p.name, p.namespace, p.workload, p.status]), [['ticker-pod', ns.name, 'ticker', 'Running']]);
+  assert.equal(listed[0]?.leaderId, identity(a));
+  assert.match(String(listed[0]?.node), /^kwok-node-\d$/);
+
   // Logs: one info line for the change, none per reconcile pass.
   assert.ok(a.lines.some((l) => l.msg === 'workload changed' && l.name === 'ticker' && l.reason === 'Created'), 'the leader logs the creation');
   const infoMessages = new Set(a.lines.filter((l) => l.level === 30).map((l) => String(l.msg)));
