@@ -69,12 +69,19 @@ const ok = (data: unknown) => ({ status: 'success', data });
 export function createApp(deps: HttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Probes answer K8 Highlander's plain text ("ok", "not ready - <reasons>") unless JSON is asked for.
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.format({
+      'text/plain': () => res.send('ok'),
+      'application/json': () => res.json({ status: 'ok' }),
+    });
   });
-  app.get('/readyz', (_req, res) => {
+  app.get(['/readyz', '/health'], (_req, res) => {
     const r = deps.ready();
-    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', reasons: r.reasons });
+    res.status(r.ready ? 200 : 503).format({
+      'text/plain': () => res.send(r.ready ? 'ok' : `not ready - ${r.reasons.join('; ')}`),
+      'application/json': () => res.json({ status: r.ready ? 'ready' : 'not ready', reasons: r.reasons }),
+    });
   });
   const { status, workloads, dbinfo, debug } = deps;
   if (status) {
@@ -97,6 +104,9 @@ export function createApp(deps: HttpDeps): express.Express {
         });
       } else res.status(404).json({ status: 'error', error: `workload ${where} not found` });
     };
+    app.get('/api/workload-names', (_req, res) => {
+      res.json(ok(Object.keys(workloads.all()).sort()));
+    });
     app.get('/api/workloads/:name', (req, res) => one(res, req.params.name));
     app.get('/api/workloads/:namespace/:name', (req, res) => one(res, req.params.name, req.params.namespace));
   }

@@ -28,9 +28,10 @@ test('leader and follower report their roles on /metrics and are both ready', as
   const [a, b] = await pair();
 
   for (const [p, leading] of [[a, 1], [b, 0]] as const) {
-    assert.equal((await get(p, '/healthz')).status, 200);
+    const health = await get(p, '/healthz');
+    assert.deepEqual([health.status, health.body], [200, 'ok']);
     const ready = await get(p, '/readyz');
-    assert.equal(ready.status, 200, ready.body);
+    assert.deepEqual([ready.status, ready.body], [200, 'ok']);
     const m = (await get(p, '/metrics')).body;
     assert.equal(metric(m, 'k8_highlander_is_leader'), leading, `${p.name} is_leader`);
     assert.equal(metric(m, 'k8_highlander_leadership_acquisitions_total'), leading);
@@ -72,5 +73,12 @@ test('a replica whose lock store is unreachable is alive but not ready', async (
   assert.equal((await get(p, '/healthz')).status, 200);
   const ready = await get(p, '/readyz');
   assert.equal(ready.status, 503);
-  assert.match(ready.body, /lock store unreachable/);
+  assert.match(ready.body, /^not ready - lock store unreachable/, 'K8 Highlander\'s plain text');
+  assert.equal((await get(p, '/health')).status, 503);
+  const line = await p.waitForLog((l) => l.msg === 'campaigning for leadership', STARTUP_MS);
+  const asJson = await fetch(`http://127.0.0.1:${String(line.port)}/readyz`, { headers: { Accept: 'application/json' } });
+  assert.equal(asJson.status, 503);
+  const body = (await asJson.json()) as { status: string; reasons: string[] };
+  assert.equal(body.status, 'not ready');
+  assert.match(body.reasons[0] ?? '', /lock store unreachable/);
 });

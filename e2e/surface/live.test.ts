@@ -99,6 +99,7 @@ test('workloads over the stream and in the metrics: added, then healthy; exporte
   const recent = snapA.recent as Data[];
   assert.ok(recent.some((e) => e.type === 'event' && e.reason === 'Created' && e.name === 'ticker'), JSON.stringify(recent).slice(0, 600));
 
+  assert.deepEqual((await json(`${await base(b)}/api/workload-names`)).body.data, ['ticker']);
   // K8 Highlander's /api/pods: this tenant's pods, from every replica.
   const pods = await json(`${await base(b)}/api/pods`);
   const listed = pods.body.data as Data[];
