@@ -83,16 +83,23 @@ export function createApp(deps: HttpDeps): express.Express {
       'application/json': () => res.json({ status: r.ready ? 'ready' : 'not ready', reasons: r.reasons }),
     });
   });
-  const { status, workloads, dbinfo, debug } = deps;
-  if (status) {
-    app.get(['/status', '/api/status'], (_req, res) => {
-      res.json(ok(status()));
-    });
-  }
+  /** A read-only JSON route in the envelope, present only when its data source is. */
+  const serve = (path: string | string[], data: (() => unknown) | undefined): void => {
+    if (data) {
+      app.get(path, (_req, res) => {
+        res.json(ok(data()));
+      });
+    }
+  };
+  const { workloads, events, handover } = deps;
+  serve(['/status', '/api/status'], deps.status);
+  serve('/api/dbinfo', deps.dbinfo);
+  serve('/debug/status', deps.debug);
+  serve('/api/pods', deps.pods);
+  serve('/api/failovers', deps.failovers);
   if (workloads) {
-    app.get('/api/workloads', (_req, res) => {
-      res.json(ok(workloads.all()));
-    });
+    serve('/api/workloads', () => workloads.all());
+    serve('/api/workload-names', () => Object.keys(workloads.all()).sort());
     const one = (res: express.Response, name: string, namespace?: string): void => {
       const r = workloads.find(name, namespace);
       const where = namespace ? `${namespace}/${name}` : name;
@@ -104,32 +111,8 @@ export function createApp(deps: HttpDeps): express.Express {
         });
       } else res.status(404).json({ status: 'error', error: `workload ${where} not found` });
     };
-    app.get('/api/workload-names', (_req, res) => {
-      res.json(ok(Object.keys(workloads.all()).sort()));
-    });
     app.get('/api/workloads/:name', (req, res) => one(res, req.params.name));
     app.get('/api/workloads/:namespace/:name', (req, res) => one(res, req.params.name, req.params.namespace));
-  }
-  if (dbinfo) {
-    app.get('/api/dbinfo', (_req, res) => {
-      res.json(ok(dbinfo()));
-    });
-  }
-  if (debug) {
-    app.get('/debug/status', (_req, res) => {
-      res.json(ok(debug()));
-    });
-  }
-  const { events, failovers, handover, pods } = deps;
-  if (pods) {
-    app.get('/api/pods', (_req, res) => {
-      res.json(ok(pods()));
-    });
-  }
-  if (failovers) {
-    app.get('/api/failovers', (_req, res) => {
-      res.json(ok(failovers()));
-    });
   }
   if (events) {
     let clients = 0;
