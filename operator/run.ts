@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { HighlanderConfig } from './config.ts';
-import { redactConfig } from './config.ts';
+import { redactConfig, redactUrl } from './config.ts';
 import { createControllerManager } from './controller-manager.ts';
 import { createApp, listen } from './http-server.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
@@ -86,12 +86,12 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
   function publishWorkload(change: 'added' | 'updated' | 'deleted', cr: Readonly<WorkloadCR>): void {
     const kind = cr.kind as WorkloadKind;
     if (!(kind in WORKLOAD_TYPES)) return;
+    const key = `${kind}/${cr.metadata.namespace}/${cr.metadata.name}`;
     if (!ours(cr)) {
-      if (change === 'updated' && views.has(`${kind}/${cr.metadata.namespace}/${cr.metadata.name}`)) change = 'deleted'; // relabelled away
+      if (change === 'updated' && views.has(key)) change = 'deleted'; // relabelled away
       else return;
     }
     const workload = viewOf(summarize(kind, cr));
-    const key = `${kind}/${cr.metadata.namespace}/${cr.metadata.name}`;
     const text = JSON.stringify(workload);
     if (change === 'deleted') views.delete(key);
     else if (views.get(key) === text) return; // our own status writes and resyncs: nothing to show
@@ -144,19 +144,22 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     reachable: health.reachable,
     ...(health.reachable ? {} : { lastError: health.lastError }),
     ...(cfg.redis ? { address: cfg.redis.addr } : {}),
-    ...(cfg.databaseURL ? { address: redactConfig(cfg).databaseURL } : {}),
+    ...(cfg.databaseURL ? { address: redactUrl(cfg.databaseURL) } : {}),
     ...(cfg.spanner ? { address: `${cfg.spanner.projectID}/${cfg.spanner.instanceID}/${cfg.spanner.databaseID}` } : {}),
   });
-  const lease = () => ({
-    isLeader: gate.isLeader(),
-    currentLeader: tracker.snapshot().currentLeader,
-    epoch: tracker.snapshot().epoch,
-    leaseRemainingMs: gate.leaseRemainingMs(),
-    leaseDurationMs: cfg.leaderElection.leaseDurationMs,
-    storeReachable: health.reachable,
-    uptime: tracker.snapshot().uptime,
-    serverTime: at(),
-  });
+  const lease = () => {
+    const { currentLeader, epoch, uptime } = tracker.snapshot();
+    return {
+      isLeader: gate.isLeader(),
+      currentLeader,
+      epoch,
+      leaseRemainingMs: gate.leaseRemainingMs(),
+      leaseDurationMs: cfg.leaderElection.leaseDurationMs,
+      storeReachable: health.reachable,
+      uptime,
+      serverTime: at(),
+    };
+  };
   const status = () => {
     const w = workloads.all();
     return {
@@ -181,10 +184,7 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     metrics: metrics.registry,
     dashboard: true,
     failovers: () => hub.failovers(),
-    pods: () => {
-      const leaders = new Map(ourWorkloads().map((w) => [`${w.namespace}/${w.name}`, w.leader]));
-      return podViews(manager.pods.list(), new Set(leaders.keys()), cfg.cluster.name, Date.now(), (ns, w) => leaders.get(`${ns}/${w}`) ?? '');
-    },
+    pods: () => podViews(manager.pods.list(), new Map(ourWorkloads().map((w) => [`${w.namespace}/${w.name}`, w.leader])), cfg.cluster.name, Date.now()),
     events: {
       hub,
       heartbeat: lease,

@@ -36,10 +36,12 @@ test('/api/pods: only pods of this tenant\'s workloads, with K8 Highlander\'s fi
   });
   const views = podViews(
     [pod('b', 'api-7d9-x', 'api'), pod('a', 'job-pod', 'job'), pod('a', 'stranger', undefined), pod('c', 'other-pod', 'other')],
-    new Set(['a/job', 'b/api']),
+    new Map([
+      ['a/job', 'a-job-leader'],
+      ['b/api', 'b-api-leader'],
+    ]),
     'primary',
     now,
-    (ns, w) => `${ns}-${w}-leader`,
   );
   assert.deepEqual(views.map((v) => `${v.namespace}/${v.name}`), ['a/job-pod', 'b/api-7d9-x'], 'other tenants and unmanaged pods are left out');
   assert.deepEqual(

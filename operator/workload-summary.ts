@@ -109,20 +109,17 @@ export interface PodView {
 }
 
 /**
- * The pods of this tenant's workloads (`ours` holds "namespace/name" of each), sorted by
- * namespace and name. `leaderId` is the leader recorded in the workload's status.
+ * The pods of this tenant's workloads, sorted by namespace and name. `leaders` maps each of
+ * them ("namespace/name") to the leader recorded in its status, which becomes `leaderId`.
  */
-export function podViews(
-  pods: readonly Readonly<V1Pod>[],
-  ours: ReadonlySet<string>,
-  clusterName: string,
-  now: number,
-  leaderOf: (namespace: string, workload: string) => string = () => '',
-): PodView[] {
+export function podViews(pods: readonly Readonly<V1Pod>[], leaders: ReadonlyMap<string, string>, clusterName: string, now: number): PodView[] {
   return pods
-    .map((p) => ({ pod: p, workload: p.metadata?.labels?.[WORKLOAD_LABEL] ?? '' }))
-    .filter(({ pod, workload }) => workload !== '' && ours.has(`${pod.metadata?.namespace}/${workload}`))
-    .map(({ pod, workload }) => {
+    .map((pod) => {
+      const workload = pod.metadata?.labels?.[WORKLOAD_LABEL] ?? '';
+      return { pod, workload, leader: leaders.get(`${pod.metadata?.namespace}/${workload}`) };
+    })
+    .filter((p): p is typeof p & { leader: string } => p.workload !== '' && p.leader !== undefined)
+    .map(({ pod, workload, leader }) => {
       const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp) : undefined;
       return {
         name: pod.metadata?.name ?? '',
@@ -133,7 +130,7 @@ export function podViews(
         createdAt: created ? created.toISOString() : null,
         workload,
         epoch: epochOf(pod.metadata?.annotations),
-        leaderId: leaderOf(pod.metadata?.namespace ?? '', workload),
+        leaderId: leader,
         clusterName,
         labels: { ...pod.metadata?.labels },
         annotations: { ...pod.metadata?.annotations },

@@ -2,6 +2,7 @@
 // or a pod that finished against its restart policy, means delete and create again.
 import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
+import { keyOf } from '../../operator/reconcile/types.ts';
 import type { ObjectCache } from '../../operator/reconcile/types.ts';
 import type { ChildWriter } from '../shared/apply.ts';
 import { deleteChild } from '../shared/apply.ts';
@@ -51,7 +52,6 @@ export function processDriver(pods: ObjectCache<V1Pod>, writer: ChildWriter): Ki
   // Generations this leader gave up, by key: the cache may not show our Stalled status yet when
   // the deleted pod's event brings the CR back, and a new pod must not follow.
   const givenUp = new Map<string, { generation: number; restarts: number }>();
-  const keyOf = (cr: Readonly<CR>) => `${cr.metadata.namespace}/${cr.metadata.name}`;
   const gaveUp = (cr: Readonly<CR>): boolean => givenUp.get(keyOf(cr))?.generation === cr.metadata.generation || statusGaveUp(cr);
   return {
     kind: 'WorkloadProcess',
