@@ -13,6 +13,7 @@ import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/clie
 import { uniqueTenant } from '../support/backends.ts';
 import { eventually, kubeconfigPath, kubectlPath, loadKubeConfig, repoRoot, statusOf, waitFor } from '../support/kube.ts';
 import { DEMO_VOLUME_LABEL, TENANT_LABEL, sampleRefs } from './samples.ts';
+import { readDemoState } from './state.ts';
 
 const run = promisify(execFile);
 const kc = loadKubeConfig();
@@ -70,16 +71,6 @@ class DemoRun {
   }
 }
 
-/** demo.env as a map (the values the tests read are plain words and numbers). */
-function readState(stateDir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of readFileSync(join(stateDir, 'demo.env'), 'utf8').split('\n')) {
-    const m = /^([A-Z_]+)=(.*)$/.exec(line);
-    if (m?.[1]) out[m[1]] = m[2] ?? '';
-  }
-  return out;
-}
-
 /** True while a process exists and is not a zombie. */
 function running(pid: number): boolean {
   try {
@@ -107,7 +98,7 @@ async function isLeader(r: Replica): Promise<boolean> {
 
 /** Checks what a running demo must offer; returns the leader and the follower. */
 async function checkRunning(d: DemoEnv, output: string): Promise<[Replica, Replica]> {
-  const state = readState(d.stateDir);
+  const state = readDemoState(d.stateDir);
   assert.equal(state.STARTED_CLUSTER, '0', 'the control plane was already running: the demo must not own it');
   const rs = replicas(state);
   for (const r of rs) {

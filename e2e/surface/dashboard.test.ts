@@ -3,8 +3,7 @@
 // the leader and the workloads, a failover appears live without a reload, hostile text stays
 // text. A screenshot is saved under .cluster/results/artifacts/.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,8 +12,9 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { sampleRefs } from '../demo/samples.ts';
 import { uniqueTenant } from '../support/backends.ts';
-import { loadKubeConfig, repoRoot } from '../support/kube.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { loadKubeConfig, repoRoot, waitFor } from '../support/kube.ts';
+import { runCommand } from '../support/run-command.ts';
+import { readDemoState } from '../demo/state.ts';
 
 const ARTIFACTS = join(repoRoot, '.cluster/results/artifacts');
 const SETUP_MS = 300_000;
@@ -35,43 +35,28 @@ let browser: Browser | undefined;
 let demo: Record<string, string> = {};
 
 /** Runs demo.sh with `args`; resolves with its output, rejects on a non-zero exit. */
-function demoSh(args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(repoRoot, 'e2e/demo/demo.sh'), ...args], { env: demoEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`demo.sh ${args.join(' ')} exited ${code}:\n${out.slice(-3000)}`));
+async function demoSh(args: string[]): Promise<string> {
+  const r = await runCommand('bash', [join(repoRoot, 'e2e/demo/demo.sh'), ...args], '', demoEnv);
+  const out = r.stdout + r.stderr;
+  if (r.code !== 0) throw new Error(`demo.sh ${args.join(' ')} exited ${r.code}:\n${out.slice(-3000)}`);
+  return out;
+}
+
+// Setting up includes two operator start-ups and the first `kubectl wait` on a busy machine.
+before(
+  async () => {
+    await demoSh([]);
+    demo = readDemoState(stateDir);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
-  });
-}
-
-/** demo.env: KEY=value lines written by demo.sh. */
-function readState(): Record<string, string> {
-  const text = readFileSync(join(stateDir, 'demo.env'), 'utf8');
-  return Object.fromEntries(
-    text
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^'(.*)'$/, '$1')]),
-  );
-}
-
-before(async () => {
-  await demoSh([], SETUP_MS);
-  demo = readState();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
+  },
+  { timeout: SETUP_MS },
+);
 after(async () => {
   await browser?.close();
-  await demoSh(['down'], 120_000).catch((err: unknown) => console.error(String(err)));
+  await demoSh(['down']).catch((err: unknown) => console.error(String(err)));
   rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -114,16 +99,6 @@ async function openDashboard(port: string): Promise<{ page: Page; problems: stri
 
 const text = (page: Page, sel: string): Promise<string> => page.locator(sel).innerText();
 
-/** Polls `pred` every 100 ms until it holds or `ms` pass. */
-async function eventually(pred: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await pred()) return true;
-    await sleep(100);
-  }
-  return pred();
-}
-
 test('the dashboard shows the leader and every sample workload, and a failover arrives live', async () => {
   const [leader, follower] = (await replicas()).sort((x, y) => Number(y.isLeader) - Number(x.isLeader));
   assert.ok(leader?.isLeader && follower && !follower.isLeader, 'one demo replica leads');
@@ -162,7 +137,7 @@ test('the dashboard shows the leader and every sample workload, and a failover a
 
   // The lease counts down between heartbeats.
   const lease1 = await text(page, '#lease-left');
-  assert.ok(await eventually(async () => (await text(page, '#lease-left')) !== lease1, 5_000), `the lease stayed at ${lease1}`);
+  await waitFor(async () => ((await text(page, '#lease-left')) !== lease1 ? true : undefined), { what: `the lease to move from ${lease1}`, timeoutMs: 5_000 });
 
   // Failover: kill the leader; the follower's page turns leader and lists the failover, live.
   await page.evaluate(() => void ((globalThis as { marker?: number }).marker = 42));
