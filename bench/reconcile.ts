@@ -29,6 +29,7 @@ import { createTestNamespace, loadKubeConfig, repoRoot, statusOf } from '../e2e/
 import type { TestNamespace } from '../e2e/support/kube.ts';
 import { OperatorProcess } from '../e2e/support/operator-process.ts';
 import { percentile, round1 } from './stats.ts';
+import { GROUP } from '../controllers/shared/labels.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,7 +43,6 @@ const RATE = Number(values.rate);
 if (!Number.isInteger(N) || N < 4) throw new RangeError(`--crs (${values.crs}) must be a whole number, at least 4`);
 if (!(RATE > 0)) throw new RangeError(`--rate (${values.rate}) must be a positive number of CRs per second`);
 
-const GROUP = 'highlander.plexobject.io';
 const SA = { namespace: 'highlander-system', name: 'highlander' };
 const SA_USER = `system:serviceaccount:${SA.namespace}:${SA.name}`;
 const BINDING = 'highlander-bench-reconcile';

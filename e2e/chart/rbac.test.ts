@@ -10,23 +10,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { STARTUP_MS, uniqueTenant } from '../support/backends.ts';
-import { createTestNamespace, loadKubeConfig, PLURAL, statusOf, waitFor } from '../support/kube.ts';
+import { createTestNamespace, loadKubeConfig, mergePatch, PLURAL, statusOf, waitFor } from '../support/kube.ts';
 import type { TestNamespace } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator-process.ts';
 import { kubectl, kubectlOk, only, render } from './helm.ts';
+import { GROUP, TENANT_LABEL } from '../../controllers/shared/labels.ts';
 
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
 const batch = kc.makeApiClient(BatchV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
-const GROUP = 'highlander.plexobject.io';
-const TENANT_LABEL = `${GROUP}/tenant`;
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const script = { commands: ['sleep 3600'] };
 // Short election timings: nothing here measures them.
 const TIMINGS = { leaseDuration: '3s', renewDeadline: '2s', retryPeriod: '500ms' };

@@ -11,10 +11,10 @@ import { STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
 import { createTestNamespace, loadKubeConfig, statusOf, waitFor } from '../support/kube.ts';
 import type { TestNamespace } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator-process.ts';
+import { GROUP } from '../../controllers/shared/labels.ts';
 
 const kc = loadKubeConfig();
 const custom = kc.makeApiClient(CustomObjectsApi);
-const GROUP = 'highlander.plexobject.io';
 const tenant = uniqueTenant('cfg');
 const dir = mkdtempSync(join(tmpdir(), 'hl-config-'));
 const seedConfig = fileURLToPath(new URL('../../../shared/fixtures/seed/config-all-kinds.yaml', import.meta.url));

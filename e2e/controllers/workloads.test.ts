@@ -2,35 +2,30 @@
 // children and status, drift repair from the watch, edits, deletion, tenants, invalid specs,
 // and a failover that adopts everything without restarting it.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { FAST_TIMINGS, STARTUP_MS, operatorEnv } from '../support/backends.ts';
 import {
   createTestNamespace,
-  kubeCacheDir,
-  kubeconfigPath,
-  kubectlPath,
   loadKubeConfig,
+  mergePatch,
   PLURAL,
   statusOf,
   waitFor,
 } from '../support/kube.ts';
 import type { TestNamespace } from '../support/kube.ts';
+import { kubectlOk } from '../support/run-command.ts';
 import { OperatorProcess } from '../support/operator-process.ts';
+import { GROUP } from '../../controllers/shared/labels.ts';
 
-const run = promisify(execFile);
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
 const batch = kc.makeApiClient(BatchV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
-const GROUP = 'highlander.plexobject.io';
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 let ns: TestNamespace;
 const procs: OperatorProcess[] = [];
@@ -100,8 +95,8 @@ describe('controllers', () => {
     const cj = await batch.readNamespacedCronJob({ name: 'sample-cronjob', namespace: ns.name });
     assert.equal(cj.spec?.concurrencyPolicy, 'Forbid');
     assert.equal(cj.metadata?.ownerReferences?.[0]?.uid, cr.metadata.uid);
-    const { stdout } = await waitFor(
-      () => run(kubectlPath, ['--kubeconfig', kubeconfigPath, '--cache-dir', kubeCacheDir, '-n', ns.name, 'get', 'workloadcronjobs']),
+    const stdout = await waitFor(
+      () => kubectlOk(['-n', ns.name, 'get', 'workloadcronjobs']),
       { what: 'kubectl get workloadcronjobs', timeoutMs: 20_000 },
     );
     assert.match(stdout, /^NAME\s+ACTIVE\s+HEALTHY\s+SCHEDULE\s+AGE/m);

@@ -13,12 +13,12 @@ import { createTestNamespace, loadKubeConfig, repoRoot, statusOf, waitFor } from
 import type { TestNamespace } from '../support/kube.ts';
 import { kubectl, kubectlOk } from '../support/run-command.ts';
 import type { Run } from '../support/run-command.ts';
+import { GROUP } from '../../controllers/shared/labels.ts';
 
 const kc = loadKubeConfig();
 const ext = kc.makeApiClient(ApiextensionsV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const batch = kc.makeApiClient(BatchV1Api);
-const GROUP = 'highlander.plexobject.io';
 const SEED = `${repoRoot}../shared/fixtures/seed/cr-sample-cronjob.yaml`;
 let ns: TestNamespace;
 

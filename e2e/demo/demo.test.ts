@@ -14,13 +14,13 @@ import { uniqueTenant } from '../support/backends.ts';
 import { eventually, kubeconfigPath, kubectlPath, loadKubeConfig, repoRoot, statusOf, waitFor } from '../support/kube.ts';
 import { DEMO_VOLUME_LABEL, TENANT_LABEL, sampleRefs } from './samples.ts';
 import { readDemoState } from './state.ts';
+import { GROUP } from '../../controllers/shared/labels.ts';
 
 const run = promisify(execFile);
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const coordination = kc.makeApiClient(CoordinationV1Api);
-const GROUP = 'highlander.plexobject.io';
 const PLURAL: Record<string, string> = {
   WorkloadProcess: 'workloadprocesses',
   WorkloadCronJob: 'workloadcronjobs',

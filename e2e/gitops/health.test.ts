@@ -3,38 +3,33 @@
 // converging, Stalled, suspended and being deleted, runs deploy/argocd/health.lua on each
 // (lua5.4) and checks each against kstatus's rules.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { HEALTH_SCRIPT, runHealthScript } from '../support/argocd-health.ts';
 import { FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
 import {
   createTestNamespace,
-  kubeCacheDir,
-  kubeconfigPath,
-  kubectlPath,
   loadKubeConfig,
+  mergePatch,
   PLURAL,
   repoRoot,
   statusOf,
   waitFor,
 } from '../support/kube.ts';
 import type { TestNamespace } from '../support/kube.ts';
+import { kubectlOk } from '../support/run-command.ts';
 import { kstatus } from '../support/kstatus.ts';
 import type { KStatus, KStatusRule } from '../support/kstatus.ts';
 import { OperatorProcess } from '../support/operator-process.ts';
+import { GROUP } from '../../controllers/shared/labels.ts';
 
-const run = promisify(execFile);
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const GROUP = 'highlander.plexobject.io';
 const tenant = uniqueTenant('gitops');
 const labels = { [`${GROUP}/tenant`]: tenant };
 /** A finalizer of this test's own, to hold a CR in deletion long enough to look at it. */
@@ -248,7 +243,7 @@ describe('the argocd-cm snippet on a real API server', () => {
     snippet.metadata.namespace = ns.name; // the snippet names `argocd`; everything else is as shipped
     const file = join(mkdtempSync(join(tmpdir(), 'hl-argocd-')), 'argocd-cm.yaml');
     writeFileSync(file, YAML.stringify(snippet));
-    await run(kubectlPath, ['--kubeconfig', kubeconfigPath, '--cache-dir', kubeCacheDir, '-n', ns.name, 'patch', 'configmap', name, '--type', 'merge', '--patch-file', file]);
+    await kubectlOk(['-n', ns.name, 'patch', 'configmap', name, '--type', 'merge', '--patch-file', file]);
     const cm = await core.readNamespacedConfigMap({ name, namespace: ns.name });
     const script = readFileSync(HEALTH_SCRIPT, 'utf8');
     assert.equal(cm.data?.url, 'https://argocd.example.com');

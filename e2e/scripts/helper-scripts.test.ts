@@ -4,14 +4,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { createTestNamespace, kubeconfigPath, kubectlPath, loadKubeConfig, repoRoot, statusOf } from '../support/kube.ts';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { createTestNamespace, kubeconfigPath, kubectlPath, loadKubeConfig, mergePatch, repoRoot, statusOf } from '../support/kube.ts';
 import type { TestNamespace } from '../support/kube.ts';
+import { GROUP } from '../../controllers/shared/labels.ts';
 
 const kc = loadKubeConfig();
 const custom = kc.makeApiClient(CustomObjectsApi);
-const GROUP = 'highlander.plexobject.io';
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const CREATE = `${repoRoot}scripts/create-cronjob-crd.sh`;
 const DELETE = `${repoRoot}scripts/delete-workload-crd.sh`;
 // A tenant no operator serves, so nothing reconciles these CRs while the test looks at them.

@@ -1,8 +1,6 @@
 // Smoke tests: the local control plane is a real Kubernetes, with the parts Highlander relies on.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import {
   ApiextensionsV1Api,
   AppsV1Api,
@@ -21,16 +19,13 @@ import type { V1CustomResourceDefinition, V1PodTemplateSpec } from '@kubernetes/
 import {
   clusterVersions,
   createTestNamespace,
-  kubeCacheDir,
-  kubeconfigPath,
-  kubectlPath,
   loadKubeConfig,
   statusOf,
   waitFor,
 } from '../support/kube.ts';
 import type { TestNamespace } from '../support/kube.ts';
+import { kubectlOk } from '../support/run-command.ts';
 
-const run = promisify(execFile);
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
@@ -143,8 +138,8 @@ describe('custom resources', () => {
     assert.equal(patched.status?.active, true);
 
     // Discovery learns of a new CRD a moment after it is Established: retry as a user would.
-    const { stdout } = await waitFor(
-      () => run(kubectlPath, ['--kubeconfig', kubeconfigPath, '--cache-dir', kubeCacheDir, '-n', ns.name, 'get', 'smoke']),
+    const stdout = await waitFor(
+      () => kubectlOk(['-n', ns.name, 'get', 'smoke']),
       { what: 'kubectl get smoke (category from discovery)', timeoutMs: 30_000, intervalMs: 500 },
     );
     assert.match(stdout, /^NAME\s+ACTIVE\s+SIZE/m);

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { WORKLOAD_KINDS } from '../../controllers/shared/api-types.ts';
 import type { WorkloadKind } from '../../controllers/shared/api-types.ts';
 
@@ -117,3 +117,6 @@ export async function createTestNamespace(kc: KubeConfig, prefix: string): Promi
 
 /** The resource (plural) name of each workload kind, for the custom-objects API. */
 export const PLURAL = Object.fromEntries(Object.entries(WORKLOAD_KINDS).map(([kind, info]) => [kind, info.plural])) as Record<WorkloadKind, string> & Readonly<Record<string, string>>;
+
+/** Request options for a JSON merge patch (client-node needs the header's exact case). */
+export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
