@@ -30,70 +30,31 @@ The job's script echoes its name and the time; edit the resource to change it.
 EOF
 }
 
-usage_error() {
-  echo "$prog: $*" >&2
-  echo "Run '$prog --help' for the flags." >&2
-  exit 2
-}
+# shellcheck source=lib/helper-flags.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/helper-flags.sh"
 
-DNS1123_LABEL='^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'
 QUANTITY='^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$'
 CRON_FIELD='^[0-9A-Za-z*?/,-]+$'
 
-name=''
-namespace=default
-image=busybox:latest
-shell=/bin/sh
-schedule='*/1 * * * *'
-restart_policy=OnFailure
-cpu_request=50m
-memory_request=32Mi
-cpu_limit=100m
-memory_limit=64Mi
-kubeconfig=''
-
-# 1. Read the flags.
-while [ $# -gt 0 ]; do
-  arg=$1
-  shift
-  case $arg in
-    -h | --help) usage; exit 0 ;;
-    --*=*) flag=${arg%%=*} value=${arg#*=} ;;
-    --*)
-      flag=$arg value=''
-      if [ $# -gt 0 ] && [[ $1 != --* ]]; then value=$1; shift; fi
-      ;;
-    *) usage_error "unexpected argument '$arg' (flags look like --name=VALUE)" ;;
-  esac
-  case $flag in
-    --name | --namespace | --image | --shell | --schedule | --restart-policy | --cpu-request | \
-      --memory-request | --cpu-limit | --memory-limit | --kubeconfig) ;;
-    *) usage_error "unknown flag $flag" ;;
-  esac
-  [ -n "$value" ] || usage_error "$flag needs a value"
-  case $flag in
-    --name) name=$value ;;
-    --namespace) namespace=$value ;;
-    --image) image=$value ;;
-    --shell) shell=$value ;;
-    --schedule) schedule=$value ;;
-    --restart-policy) restart_policy=$value ;;
-    --cpu-request) cpu_request=$value ;;
-    --memory-request) memory_request=$value ;;
-    --cpu-limit) cpu_limit=$value ;;
-    --memory-limit) memory_limit=$value ;;
-    --kubeconfig) kubeconfig=$value ;;
-  esac
-done
+# 1. Read the flags (K8 Highlander's defaults).
+parse_flags "name namespace image shell schedule restart-policy cpu-request memory-request cpu-limit memory-limit kubeconfig" "$@"
+name=${FLAGS[name]:-}
+namespace=${FLAGS[namespace]:-default}
+image=${FLAGS[image]:-busybox:latest}
+shell=${FLAGS[shell]:-/bin/sh}
+schedule=${FLAGS[schedule]:-'*/1 * * * *'}
+restart_policy=${FLAGS[restart-policy]:-OnFailure}
+cpu_request=${FLAGS[cpu-request]:-50m}
+memory_request=${FLAGS[memory-request]:-32Mi}
+cpu_limit=${FLAGS[cpu-limit]:-100m}
+memory_limit=${FLAGS[memory-limit]:-64Mi}
 
 # 2. Check them, so that a mistake is named here rather than in a server error.
 [ -n "$name" ] || usage_error "--name is required"
 if ! [[ $name =~ $DNS1123_LABEL ]] || [ ${#name} -gt 52 ]; then
   usage_error "--name '$name' is not a valid cron job name: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 52 characters"
 fi
-if ! [[ $namespace =~ $DNS1123_LABEL ]] || [ ${#namespace} -gt 63 ]; then
-  usage_error "--namespace '$namespace' is not a valid namespace name: lowercase letters, digits and '-', at most 63 characters"
-fi
+check_namespace "$namespace"
 [[ $image =~ ^[A-Za-z0-9][A-Za-z0-9._/:@-]*$ ]] || usage_error "--image '$image' is not a container image reference such as busybox:1.36"
 [[ $shell =~ ^[A-Za-z0-9._/+-]+$ ]] || usage_error "--shell '$shell' is not a path such as /bin/sh"
 case $restart_policy in
@@ -118,10 +79,7 @@ case $schedule in
     ;;
 esac
 
-kubectl=${KUBECTL:-kubectl}
-command -v "$kubectl" >/dev/null || { echo "$prog: kubectl not found ('$kubectl'): set KUBECTL or put kubectl on PATH" >&2; exit 1; }
-kubectl_args=()
-[ -z "$kubeconfig" ] || kubectl_args+=(--kubeconfig "$kubeconfig")
+find_kubectl "${FLAGS[kubeconfig]:-}"
 
 # 3. Apply. Every value was checked above to hold no quote or backslash, so it can stand in JSON
 # as it is. Server-side apply creates the resource or updates the fields set here.

@@ -24,53 +24,22 @@ Flags take their value as --flag=VALUE or --flag VALUE. kubectl comes from $KUBE
 EOF
 }
 
-usage_error() {
-  echo "$prog: $*" >&2
-  echo "Run '$prog --help' for the flags." >&2
-  exit 2
-}
+# shellcheck source=lib/helper-flags.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/helper-flags.sh"
 
-DNS1123_LABEL='^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'
 DNS1123_SUBDOMAIN='^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'
 
-name=''
-kind=''
-namespace=default
-kubeconfig=''
-
-while [ $# -gt 0 ]; do
-  arg=$1
-  shift
-  case $arg in
-    -h | --help) usage; exit 0 ;;
-    --*=*) flag=${arg%%=*} value=${arg#*=} ;;
-    --*)
-      flag=$arg value=''
-      if [ $# -gt 0 ] && [[ $1 != --* ]]; then value=$1; shift; fi
-      ;;
-    *) usage_error "unexpected argument '$arg' (flags look like --name=VALUE)" ;;
-  esac
-  case $flag in
-    --name | --kind | --namespace | --kubeconfig) ;;
-    *) usage_error "unknown flag $flag" ;;
-  esac
-  [ -n "$value" ] || usage_error "$flag needs a value"
-  case $flag in
-    --name) name=$value ;;
-    --kind) kind=$value ;;
-    --namespace) namespace=$value ;;
-    --kubeconfig) kubeconfig=$value ;;
-  esac
-done
+parse_flags "name kind namespace kubeconfig" "$@"
+name=${FLAGS[name]:-}
+kind=${FLAGS[kind]:-}
+namespace=${FLAGS[namespace]:-default}
 
 [ -n "$name" ] || usage_error "--name is required"
 [ -n "$kind" ] || usage_error "--kind is required (WorkloadProcess, WorkloadCronJob, WorkloadService or WorkloadPersistent)"
 if ! [[ $name =~ $DNS1123_SUBDOMAIN ]] || [ ${#name} -gt 253 ]; then
   usage_error "--name '$name' is not a valid resource name: lowercase letters, digits, '-' and '.', at most 253 characters"
 fi
-if ! [[ $namespace =~ $DNS1123_LABEL ]] || [ ${#namespace} -gt 63 ]; then
-  usage_error "--namespace '$namespace' is not a valid namespace name: lowercase letters, digits and '-', at most 63 characters"
-fi
+check_namespace "$namespace"
 case $kind in
   WorkloadProcess | process) resource=workloadprocesses ;;
   WorkloadCronJob | cronjob) resource=workloadcronjobs ;;
@@ -79,9 +48,6 @@ case $kind in
   *) usage_error "--kind '$kind' is not one of WorkloadProcess, WorkloadCronJob, WorkloadService, WorkloadPersistent (or process, cronjob, service, persistent)" ;;
 esac
 
-kubectl=${KUBECTL:-kubectl}
-command -v "$kubectl" >/dev/null || { echo "$prog: kubectl not found ('$kubectl'): set KUBECTL or put kubectl on PATH" >&2; exit 1; }
-kubectl_args=()
-[ -z "$kubeconfig" ] || kubectl_args+=(--kubeconfig "$kubeconfig")
+find_kubectl "${FLAGS[kubeconfig]:-}"
 
 "$kubectl" "${kubectl_args[@]}" delete "$resource.highlander.plexobject.io" "$name" --namespace "$namespace"
