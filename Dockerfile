@@ -22,9 +22,16 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY bin ./bin
-COPY operator ./operator
+COPY api ./api
+COPY runtime ./runtime
 COPY locks ./locks
+COPY election ./election
+COPY config ./config
 COPY controllers ./controllers
+COPY validate ./validate
+COPY server ./server
+COPY operator ./operator
+COPY cli ./cli
 COPY crds ./crds
 # uid 1000 is the base image's `node` user; numeric, so that Kubernetes' runAsNonRoot can
 # verify it without a runAsUser.

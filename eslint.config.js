@@ -42,7 +42,7 @@ export default tseslint.config(
   },
   {
     // The dashboard's script runs in the browser, as a classic script.
-    files: ['operator/dashboard/**/*.js'],
+    files: ['server/dashboard/**/*.js'],
     languageOptions: { globals: globals.browser, sourceType: 'script' },
   },
 );

@@ -7,8 +7,8 @@
 // Prints one JSON line per backend. Usage: node --import tsx bench/failover.ts [--rounds N] [--backend B]
 import { parseArgs } from 'node:util';
 import type { Backend } from '../locks/lock-store.ts';
-import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../e2e/support/backends.ts';
-import { OperatorProcess } from '../e2e/support/operator-process.ts';
+import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../testkit/backends.ts';
+import { OperatorProcess } from '../testkit/operator-process.ts';
 import { percentile, round1 } from './stats.ts';
 
 const { values } = parseArgs({

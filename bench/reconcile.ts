@@ -24,12 +24,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { FAST_TIMINGS, STARTUP_MS, operatorEnv } from '../e2e/support/backends.ts';
-import { createTestNamespace, loadKubeConfig, repoRoot, statusOf } from '../e2e/support/kube.ts';
-import type { TestNamespace } from '../e2e/support/kube.ts';
-import { OperatorProcess } from '../e2e/support/operator-process.ts';
+import { FAST_TIMINGS, STARTUP_MS, operatorEnv } from '../testkit/backends.ts';
+import { createTestNamespace, loadKubeConfig, repoRoot, statusOf } from '../testkit/kube.ts';
+import type { TestNamespace } from '../testkit/kube.ts';
+import { OperatorProcess } from '../testkit/operator-process.ts';
 import { percentile, round1 } from './stats.ts';
-import { GROUP } from '../controllers/shared/labels.ts';
+import { GROUP } from '../api/labels.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,24 +1,24 @@
 // `highlander run`: wires config, lock store, leader gate, metrics and HTTP together.
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { HighlanderConfig } from './config.ts';
-import { redactConfig, redactUrl } from './config.ts';
-import { createControllerManager } from './controller-manager.ts';
-import { createApp, listen } from './http-server.ts';
-import { loadKubeConfig } from './kubeconfig.ts';
-import type { GateObserver } from './leader-gate.ts';
-import { LeaderGate } from './leader-gate.ts';
-import { createLockStore } from './lock-store-factory.ts';
-import type { Logger } from './logger.ts';
-import { OperatorMetrics, instrumentStore } from './metrics.ts';
-import { StatusTracker } from './status-tracker.ts';
-import { StoreHealth } from './store-health.ts';
-import { WORKLOAD_TYPES, byName, findWorkload, listWorkloads, podViews, summarize, viewOf } from './workload-summary.ts';
-import type { WorkloadKind } from '../controllers/shared/api-types.ts';
+import type { HighlanderConfig } from '../config/config.ts';
+import { redactConfig, redactUrl } from '../config/config.ts';
+import { createControllerManager } from '../controllers/manager.ts';
+import { createApp, listen } from '../server/http-server.ts';
+import { loadKubeConfig } from '../runtime/kubeconfig.ts';
+import type { GateObserver } from '../election/leader-gate.ts';
+import { LeaderGate } from '../election/leader-gate.ts';
+import { createLockStore } from '../election/store-factory.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { OperatorMetrics, instrumentStore } from '../server/metrics.ts';
+import { StatusTracker } from '../server/status-tracker.ts';
+import { StoreHealth } from '../election/store-health.ts';
+import { WORKLOAD_TYPES, byName, findWorkload, listWorkloads, podViews, summarize, viewOf } from '../server/workload-summary.ts';
+import type { WorkloadKind } from '../api/types.ts';
 import type { WorkloadCR } from '../controllers/shared/workload-reconciler.ts';
-import { EventHub, FailoverRecorder } from './event-hub.ts';
-import { splitKey } from './reconcile/types.ts';
-import { tenantOf } from '../controllers/shared/labels.ts';
+import { EventHub, FailoverRecorder } from '../server/event-hub.ts';
+import { splitKey } from '../runtime/types.ts';
+import { tenantOf } from '../api/labels.ts';
 
 /** Event reasons as K8 Highlander's `operation` label values. */
 const OPERATIONS: Record<string, string> = { Created: 'created', Repaired: 'repaired', LeaderChanged: 'adopted' };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings the chart's copies up to date and renders the plain manifests from the chart:
 #   crds/*.yaml                          -> charts/highlander/crds/ (Helm installs CRDs from there)
-#   operator/config.schema.json $defs    -> charts/highlander/values.schema.json $defs
+#   config/config.schema.json $defs    -> charts/highlander/values.schema.json $defs
 #                                           (config.workloads is checked as the operator checks it)
 #   helm template (default values)       -> deploy/highlander.yaml, with its Namespace and the CRDs
 # Usage: scripts/render-deploy.sh           write the files
@@ -34,7 +34,7 @@ node -e '
   const values = JSON.parse(fs.readFileSync(chartPath, "utf8"));
   values.$defs = { ...op.$defs, workloads: op.properties.workloads };
   fs.writeFileSync(out, JSON.stringify(values, null, 2) + "\n");
-' "$root/operator/config.schema.json" "$chart/values.schema.json" "$work/values.schema.json"
+' "$root/config/config.schema.json" "$chart/values.schema.json" "$work/values.schema.json"
 # Render from a copy that already has the new CRDs and schema.
 cp -r "$chart" "$work/chart"
 rm -f "$work/chart/crds/"*.yaml

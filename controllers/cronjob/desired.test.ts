@@ -7,7 +7,7 @@ import { desiredCronJob } from './desired.ts';
 import type { CronJobCR } from './desired.ts';
 
 test('the seed WorkloadCronJob becomes a Forbid CronJob owned by its CR', () => {
-  const seed = YAML.parse(readFileSync(new URL('../../../shared/fixtures/seed/cr-sample-cronjob.yaml', import.meta.url), 'utf8')) as CronJobCR;
+  const seed = YAML.parse(readFileSync(new URL('../../testkit/fixtures/seed/cr-sample-cronjob.yaml', import.meta.url), 'utf8')) as CronJobCR;
   const cr: CronJobCR = { ...seed, metadata: meta('sample-cronjob') };
   const cj = desiredCronJob(cr, 7);
   assert.equal(cj.metadata?.name, 'sample-cronjob');

@@ -1,6 +1,6 @@
 // WorkloadCronJob: one batch/v1 CronJob, kept to the spec (edits and suspend applied).
 import type { V1CronJob } from '@kubernetes/client-node';
-import type { ObjectCache } from '../../operator/reconcile/types.ts';
+import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from '../shared/apply.ts';
 import { ensureStep } from '../shared/ensure-step.ts';
 import type { KindDriver, WorkloadCR } from '../shared/workload-reconciler.ts';

@@ -2,7 +2,7 @@
 // headless Service it needs (spec.serviceName, default `<name>`).
 import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { childMeta } from '../shared/child-meta.ts';
-import { selectorLabels } from '../shared/labels.ts';
+import { selectorLabels } from '../../api/labels.ts';
 import { podTemplate } from '../shared/pod-template.ts';
 import type { ServiceCR } from '../service/desired.ts';
 import { servicePorts } from '../service/desired.ts';

@@ -1,6 +1,6 @@
 // WorkloadPersistent: the headless Service first (the StatefulSet names it), then the StatefulSet.
 import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
-import type { ObjectCache } from '../../operator/reconcile/types.ts';
+import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from '../shared/apply.ts';
 import { ensureStep } from '../shared/ensure-step.ts';
 import { observeReplicas } from '../shared/replicas.ts';

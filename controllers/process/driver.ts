@@ -2,11 +2,11 @@
 // or a pod that finished against its restart policy, means delete and create again.
 import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
-import { keyOf } from '../../operator/reconcile/types.ts';
-import type { ObjectCache } from '../../operator/reconcile/types.ts';
+import { keyOf } from '../../runtime/types.ts';
+import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from '../shared/apply.ts';
 import { deleteChild } from '../shared/apply.ts';
-import { GROUP } from '../shared/labels.ts';
+import { GROUP } from '../../api/labels.ts';
 import type { KindDriver, WorkloadCR } from '../shared/workload-reconciler.ts';
 import { desiredPod, podName } from './desired.ts';
 import type { ProcessCR } from './desired.ts';

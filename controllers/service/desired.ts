@@ -3,7 +3,7 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { childMeta } from '../shared/child-meta.ts';
 import type { OwnerCR } from '../shared/child-meta.ts';
-import { selectorLabels } from '../shared/labels.ts';
+import { selectorLabels } from '../../api/labels.ts';
 import { podTemplate } from '../shared/pod-template.ts';
 import type { PodSpecFields } from '../shared/pod-template.ts';
 

@@ -1,6 +1,6 @@
 // WorkloadService: a Deployment (Recreate) and, when it has ports, a Service.
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
-import type { ObjectCache } from '../../operator/reconcile/types.ts';
+import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from '../shared/apply.ts';
 import { ensureStep } from '../shared/ensure-step.ts';
 import { observeReplicas } from '../shared/replicas.ts';

@@ -2,7 +2,7 @@
 // matches (no write, no restart), and fenced by the epoch annotation and resourceVersion.
 import { ApiException, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { EPOCH_ANNOTATION, FIELD_MANAGER, epochOf } from './labels.ts';
+import { EPOCH_ANNOTATION, FIELD_MANAGER, epochOf } from '../../api/labels.ts';
 
 /** What ensuring a child did. */
 export type EnsureOutcome = 'created' | 'updated' | 'unchanged' | 'fenced';

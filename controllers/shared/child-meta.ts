@@ -1,6 +1,6 @@
 // Metadata of a child object: name, namespace, labels, owner, epoch stamp.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import { EPOCH_ANNOTATION, childLabels, ownerRef } from './labels.ts';
+import { EPOCH_ANNOTATION, childLabels, ownerRef } from '../../api/labels.ts';
 
 /** The parts of a CR that children are derived from. */
 export interface OwnerCR {

@@ -1,6 +1,6 @@
 // A reconcile step that ensures one child, reporting what it did.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ObjectCache } from '../../operator/reconcile/types.ts';
+import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from './apply.ts';
 import { ensureChild } from './apply.ts';
 

@@ -2,7 +2,7 @@
 // changed). The same event for the same object is told once per window, not on every pass.
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { API_VERSION } from './labels.ts';
+import { API_VERSION } from '../../api/labels.ts';
 
 /** Records an event about a CR; never throws and never blocks the reconcile. */
 export type EventRecorder = (

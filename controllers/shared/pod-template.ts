@@ -1,7 +1,7 @@
 // The pod template every kind shares, from the workload spec alone. Nothing that changes on
 // failover (leader identity, epoch) goes in here, so a new leader never rolls a workload.
 import type { V1Container, V1EnvVar, V1PodSpec, V1PodTemplateSpec, V1Probe, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { childLabels } from './labels.ts';
+import { childLabels } from '../../api/labels.ts';
 
 /** The spec fields of every kind that shape its pods. */
 export interface PodSpecFields {

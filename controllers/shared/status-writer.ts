@@ -1,9 +1,9 @@
 // Writing a CR's status: a merge patch on the /status subresource.
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { WORKLOAD_KINDS } from './api-types.ts';
-import type { WorkloadKind } from './api-types.ts';
-import { GROUP, VERSION } from './labels.ts';
+import { WORKLOAD_KINDS } from '../../api/types.ts';
+import type { WorkloadKind } from '../../api/types.ts';
+import { GROUP, VERSION } from '../../api/labels.ts';
 
 /** Writes status; an interface so reconcile logic can be tested without a cluster. */
 export interface StatusWriter {

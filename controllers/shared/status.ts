@@ -1,5 +1,5 @@
 // The status every kind writes, and the rule for writing it: only when something changed.
-import type { CommonWorkloadStatus } from './api-types.ts';
+import type { CommonWorkloadStatus } from '../../api/types.ts';
 import type { Observation } from './conditions.ts';
 import { conditionsFor, mergeConditions } from './conditions.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
 import type { KubernetesObject, V1CronJob } from '@kubernetes/client-node';
-import type { ObjectCache } from '../../operator/reconcile/types.ts';
+import type { ObjectCache } from '../../runtime/types.ts';
 import { cronJobDriver } from '../cronjob/driver.ts';
 import type { ChildWriter } from './apply.ts';
 import type { StatusWriter } from './status-writer.ts';

@@ -3,10 +3,10 @@
 // each child), then the status, written once at the end and only when it changed.
 import { ApiException } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ObjectCache, ReconcileRequest, ReconcileResult, Reconciler } from '../../operator/reconcile/types.ts';
+import type { ObjectCache, ReconcileRequest, ReconcileResult, Reconciler } from '../../runtime/types.ts';
 import type { ChildWriter } from './apply.ts';
 import type { OwnerCR } from './child-meta.ts';
-import { tenantOf } from './labels.ts';
+import { tenantOf } from '../../api/labels.ts';
 import type { CommonStatus, KindObservation } from './status.ts';
 import { buildStatus, canonicalJson, statusChanged } from './status.ts';
 import type { StatusWriter } from './status-writer.ts';

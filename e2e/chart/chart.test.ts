@@ -11,9 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1PodDisruptionBudget, V1PolicyRule, V1Role, V1Service } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { parseConfig } from '../../operator/config.ts';
-import { createTestNamespace, loadKubeConfig, repoRoot } from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
+import { parseConfig } from '../../config/config.ts';
+import { createTestNamespace, loadKubeConfig, repoRoot } from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
 import { chartDir, helm, kubectl, only, render, runCommand } from './helm.ts';
 
 const kc = loadKubeConfig();

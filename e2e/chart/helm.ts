@@ -2,9 +2,9 @@
 // (e2e/cluster/build.sh helm), the chart rendered with given values, and what it renders parsed.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { repoRoot } from '../support/kube.ts';
-import { kubectl, kubectlOk, runCommand } from '../support/run-command.ts';
-import type { Run } from '../support/run-command.ts';
+import { repoRoot } from '../../testkit/kube.ts';
+import { kubectl, kubectlOk, runCommand } from '../../testkit/run-command.ts';
+import type { Run } from '../../testkit/run-command.ts';
 
 export { kubectl, kubectlOk, runCommand };
 export type { Run };

@@ -13,12 +13,12 @@ import { after, before, describe, test } from 'node:test';
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { STARTUP_MS, uniqueTenant } from '../support/backends.ts';
-import { createTestNamespace, loadKubeConfig, mergePatch, PLURAL, statusOf, waitFor } from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
-import { OperatorProcess } from '../support/operator-process.ts';
+import { STARTUP_MS, uniqueTenant } from '../../testkit/backends.ts';
+import { createTestNamespace, loadKubeConfig, mergePatch, PLURAL, statusOf, waitFor } from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
+import { OperatorProcess } from '../../testkit/operator-process.ts';
 import { kubectl, kubectlOk, only, render } from './helm.ts';
-import { GROUP, TENANT_LABEL } from '../../controllers/shared/labels.ts';
+import { GROUP, TENANT_LABEL } from '../../api/labels.ts';
 
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);

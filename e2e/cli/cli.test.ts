@@ -8,16 +8,16 @@ import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { WORKLOAD_KINDS } from '../../controllers/shared/api-types.ts';
-import type { WorkloadKind } from '../../controllers/shared/api-types.ts';
-import { GROUP, TENANT_LABEL } from '../../controllers/shared/labels.ts';
-import { STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
-import { createTestNamespace, loadKubeConfig, repoRoot, statusOf, waitFor } from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
-import { leaderAndFollower } from '../support/operator-process.ts';
-import type { OperatorProcess } from '../support/operator-process.ts';
+import { WORKLOAD_KINDS } from '../../api/types.ts';
+import type { WorkloadKind } from '../../api/types.ts';
+import { GROUP, TENANT_LABEL } from '../../api/labels.ts';
+import { STARTUP_MS, operatorEnv, uniqueTenant } from '../../testkit/backends.ts';
+import { createTestNamespace, loadKubeConfig, repoRoot, statusOf, waitFor } from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
+import { leaderAndFollower } from '../../testkit/operator-process.ts';
+import type { OperatorProcess } from '../../testkit/operator-process.ts';
 
-const SEED = `${repoRoot}../shared/fixtures/seed/`;
+const SEED = `${repoRoot}testkit/fixtures/seed/`;
 const seedCr = readFileSync(`${SEED}cr-sample-cronjob.yaml`, 'utf8');
 
 /** What a run of the command printed, and its exit code. */

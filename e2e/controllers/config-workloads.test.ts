@@ -7,17 +7,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
-import { createTestNamespace, loadKubeConfig, statusOf, waitFor } from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
-import { OperatorProcess } from '../support/operator-process.ts';
-import { GROUP } from '../../controllers/shared/labels.ts';
+import { STARTUP_MS, operatorEnv, uniqueTenant } from '../../testkit/backends.ts';
+import { createTestNamespace, loadKubeConfig, statusOf, waitFor } from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
+import { OperatorProcess } from '../../testkit/operator-process.ts';
+import { GROUP } from '../../api/labels.ts';
 
 const kc = loadKubeConfig();
 const custom = kc.makeApiClient(CustomObjectsApi);
 const tenant = uniqueTenant('cfg');
 const dir = mkdtempSync(join(tmpdir(), 'hl-config-'));
-const seedConfig = fileURLToPath(new URL('../../../shared/fixtures/seed/config-all-kinds.yaml', import.meta.url));
+const seedConfig = fileURLToPath(new URL('../../testkit/fixtures/seed/config-all-kinds.yaml', import.meta.url));
 const procs: OperatorProcess[] = [];
 let ns: TestNamespace;
 

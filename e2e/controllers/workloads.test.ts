@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { FAST_TIMINGS, STARTUP_MS, operatorEnv } from '../support/backends.ts';
+import { FAST_TIMINGS, STARTUP_MS, operatorEnv } from '../../testkit/backends.ts';
 import {
   createTestNamespace,
   loadKubeConfig,
@@ -15,11 +15,11 @@ import {
   PLURAL,
   statusOf,
   waitFor,
-} from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
-import { kubectlOk } from '../support/run-command.ts';
-import { OperatorProcess } from '../support/operator-process.ts';
-import { GROUP } from '../../controllers/shared/labels.ts';
+} from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
+import { kubectlOk } from '../../testkit/run-command.ts';
+import { OperatorProcess } from '../../testkit/operator-process.ts';
+import { GROUP } from '../../api/labels.ts';
 
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
@@ -84,7 +84,7 @@ const script = { commands: ['sleep 3600'] };
 
 describe('controllers', () => {
   test('the seed WorkloadCronJob applies unchanged and becomes Ready with a Forbid CronJob', async () => {
-    const seed = YAML.parse(readFileSync(new URL('../../../shared/fixtures/seed/cr-sample-cronjob.yaml', import.meta.url), 'utf8')) as {
+    const seed = YAML.parse(readFileSync(new URL('../../testkit/fixtures/seed/cr-sample-cronjob.yaml', import.meta.url), 'utf8')) as {
       metadata: { namespace: string };
     };
     seed.metadata.namespace = ns.name; // the seed names `default`; everything else is as written

@@ -7,19 +7,19 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ApiextensionsV1Api, BatchV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { WORKLOAD_KINDS } from '../../controllers/shared/api-types.ts';
-import type { WorkloadKind } from '../../controllers/shared/api-types.ts';
-import { createTestNamespace, loadKubeConfig, repoRoot, statusOf, waitFor } from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
-import { kubectl, kubectlOk } from '../support/run-command.ts';
-import type { Run } from '../support/run-command.ts';
-import { GROUP } from '../../controllers/shared/labels.ts';
+import { WORKLOAD_KINDS } from '../../api/types.ts';
+import type { WorkloadKind } from '../../api/types.ts';
+import { createTestNamespace, loadKubeConfig, repoRoot, statusOf, waitFor } from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
+import { kubectl, kubectlOk } from '../../testkit/run-command.ts';
+import type { Run } from '../../testkit/run-command.ts';
+import { GROUP } from '../../api/labels.ts';
 
 const kc = loadKubeConfig();
 const ext = kc.makeApiClient(ApiextensionsV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const batch = kc.makeApiClient(BatchV1Api);
-const SEED = `${repoRoot}../shared/fixtures/seed/cr-sample-cronjob.yaml`;
+const SEED = `${repoRoot}testkit/fixtures/seed/cr-sample-cronjob.yaml`;
 let ns: TestNamespace;
 
 

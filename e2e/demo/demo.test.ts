@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { uniqueTenant } from '../support/backends.ts';
-import { eventually, kubeconfigPath, kubectlPath, loadKubeConfig, repoRoot, statusOf, waitFor } from '../support/kube.ts';
+import { uniqueTenant } from '../../testkit/backends.ts';
+import { eventually, kubeconfigPath, kubectlPath, loadKubeConfig, repoRoot, statusOf, waitFor } from '../../testkit/kube.ts';
 import { DEMO_VOLUME_LABEL, TENANT_LABEL, sampleRefs } from './samples.ts';
 import { readDemoState } from './state.ts';
-import { GROUP } from '../../controllers/shared/labels.ts';
+import { GROUP } from '../../api/labels.ts';
 
 const run = promisify(execFile);
 const kc = loadKubeConfig();

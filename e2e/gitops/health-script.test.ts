@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import YAML from 'yaml';
-import { ARGO_HEALTH_STATUSES, HEALTH_SCRIPT, runHealthScript } from '../support/argocd-health.ts';
-import { repoRoot } from '../support/kube.ts';
+import { ARGO_HEALTH_STATUSES, HEALTH_SCRIPT, runHealthScript } from '../../testkit/argocd-health.ts';
+import { repoRoot } from '../../testkit/kube.ts';
 
 const KINDS = ['WorkloadProcess', 'WorkloadCronJob', 'WorkloadService', 'WorkloadPersistent'];
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { HEALTH_SCRIPT, runHealthScript } from '../support/argocd-health.ts';
-import { FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
+import { HEALTH_SCRIPT, runHealthScript } from '../../testkit/argocd-health.ts';
+import { FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../../testkit/backends.ts';
 import {
   createTestNamespace,
   loadKubeConfig,
@@ -19,13 +19,13 @@ import {
   repoRoot,
   statusOf,
   waitFor,
-} from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
-import { kubectlOk } from '../support/run-command.ts';
-import { kstatus } from '../support/kstatus.ts';
-import type { KStatus, KStatusRule } from '../support/kstatus.ts';
-import { OperatorProcess } from '../support/operator-process.ts';
-import { GROUP } from '../../controllers/shared/labels.ts';
+} from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
+import { kubectlOk } from '../../testkit/run-command.ts';
+import { kstatus } from '../../testkit/kstatus.ts';
+import type { KStatus, KStatusRule } from '../../testkit/kstatus.ts';
+import { OperatorProcess } from '../../testkit/operator-process.ts';
+import { GROUP } from '../../api/labels.ts';
 
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);

@@ -2,10 +2,10 @@
 // "acts" every 10 ms while the gate says it leads, appending {id, epoch, t} lines to a file.
 // Usage: node --import tsx acting-candidate.ts ACT_LOG (settings from HIGHLANDER_* variables).
 import { appendFileSync } from 'node:fs';
-import { loadConfig } from '../../operator/config.ts';
-import { loadKubeConfig } from '../../operator/kubeconfig.ts';
-import { LeaderGate } from '../../operator/leader-gate.ts';
-import { createLockStore } from '../../operator/lock-store-factory.ts';
+import { loadConfig } from '../../config/config.ts';
+import { loadKubeConfig } from '../../runtime/kubeconfig.ts';
+import { LeaderGate } from '../../election/leader-gate.ts';
+import { createLockStore } from '../../election/store-factory.ts';
 import { holderIdentity } from '../../operator/run.ts';
 
 const actLog = process.argv[2];

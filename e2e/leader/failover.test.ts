@@ -2,9 +2,9 @@
 // crash (SIGKILL), graceful stop (SIGTERM) and a paused leader (SIGSTOP beyond the lease).
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
-import type { OperatorProcess} from '../support/operator-process.ts';
-import { leaderAndFollower } from '../support/operator-process.ts';
+import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../../testkit/backends.ts';
+import type { OperatorProcess} from '../../testkit/operator-process.ts';
+import { leaderAndFollower } from '../../testkit/operator-process.ts';
 
 const { leaseMs, retryMs, renewDeadlineMs } = FAST_TIMINGS;
 const running: OperatorProcess[] = [];

@@ -1,8 +1,8 @@
 // The operator's HTTP surface from two real processes: health, readiness, and leadership metrics.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
-import { OperatorProcess, leaderAndFollower } from '../support/operator-process.ts';
+import { STARTUP_MS, operatorEnv, uniqueTenant } from '../../testkit/backends.ts';
+import { OperatorProcess, leaderAndFollower } from '../../testkit/operator-process.ts';
 
 const procs: OperatorProcess[] = [];
 after(async () => {

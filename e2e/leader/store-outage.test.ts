@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../../locks/lock-store.ts';
-import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
-import { repoRoot } from '../support/kube.ts';
-import type { OperatorProcess} from '../support/operator-process.ts';
-import { leaderAndFollower } from '../support/operator-process.ts';
+import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../../testkit/backends.ts';
+import { repoRoot } from '../../testkit/kube.ts';
+import type { OperatorProcess} from '../../testkit/operator-process.ts';
+import { leaderAndFollower } from '../../testkit/operator-process.ts';
 
 const { leaseMs, renewDeadlineMs } = FAST_TIMINGS;
 const stateDir = `${repoRoot}.cluster`;

@@ -2,8 +2,8 @@
 import { after, before } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { LeaseStore } from '../../locks/lease/lease-store.ts';
-import { createTestNamespace, loadKubeConfig } from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
+import { createTestNamespace, loadKubeConfig } from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
 import { lockStoreContract } from './contract.ts';
 
 const kc = loadKubeConfig();

@@ -11,8 +11,8 @@ import type { LockEvent } from '../../locks/lock-store.ts';
 import { LockStoreError } from '../../locks/lock-store.ts';
 import { EVENTS_CHANNEL, PostgresStore } from '../../locks/postgres/postgres-store.ts';
 import type { PostgresStoreOptions } from '../../locks/postgres/postgres-store.ts';
-import { eventually } from '../support/kube.ts';
-import { loadServicesEnv } from '../support/services.ts';
+import { eventually } from '../../testkit/kube.ts';
+import { loadServicesEnv } from '../../testkit/services.ts';
 import { lockStoreContract } from './contract.ts';
 
 const { databaseUrl } = loadServicesEnv();

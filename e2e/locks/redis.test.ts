@@ -10,8 +10,8 @@ import type { LockEvent } from '../../locks/lock-store.ts';
 import { LockStoreError } from '../../locks/lock-store.ts';
 import { RedisStore } from '../../locks/redis/redis-store.ts';
 import type { RedisStoreOptions } from '../../locks/redis/redis-store.ts';
-import { eventually } from '../support/kube.ts';
-import { loadServicesEnv } from '../support/services.ts';
+import { eventually } from '../../testkit/kube.ts';
+import { loadServicesEnv } from '../../testkit/services.ts';
 import { lockStoreContract } from './contract.ts';
 
 const { redisAddr } = loadServicesEnv();

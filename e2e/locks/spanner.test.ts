@@ -11,7 +11,7 @@ import type { LockEvent } from '../../locks/lock-store.ts';
 import { LockStoreError } from '../../locks/lock-store.ts';
 import { SpannerStore } from '../../locks/spanner/spanner-store.ts';
 import type { SpannerStoreOptions } from '../../locks/spanner/spanner-store.ts';
-import { loadServicesEnv } from '../support/services.ts';
+import { loadServicesEnv } from '../../testkit/services.ts';
 import { lockStoreContract } from './contract.ts';
 
 const { spanner: emu } = loadServicesEnv();

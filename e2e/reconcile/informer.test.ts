@@ -10,10 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import type { InformerLog, InformerOptions, WatchFn } from '../../operator/reconcile/informer.ts';
-import { Informer } from '../../operator/reconcile/informer.ts';
-import { createTestNamespace, loadKubeConfig, repoRoot, waitFor } from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
+import type { InformerLog, InformerOptions, WatchFn } from '../../runtime/informer.ts';
+import { Informer } from '../../runtime/informer.ts';
+import { createTestNamespace, loadKubeConfig, repoRoot, waitFor } from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
 
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { createTestNamespace, kubeconfigPath, kubectlPath, loadKubeConfig, mergePatch, repoRoot, statusOf } from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
-import { GROUP } from '../../controllers/shared/labels.ts';
+import { createTestNamespace, kubeconfigPath, kubectlPath, loadKubeConfig, mergePatch, repoRoot, statusOf } from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
+import { GROUP } from '../../api/labels.ts';
 
 const kc = loadKubeConfig();
 const custom = kc.makeApiClient(CustomObjectsApi);

@@ -22,9 +22,9 @@ import {
   loadKubeConfig,
   statusOf,
   waitFor,
-} from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
-import { kubectlOk } from '../support/run-command.ts';
+} from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
+import { kubectlOk } from '../../testkit/run-command.ts';
 
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);

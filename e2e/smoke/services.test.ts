@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Spanner } from '@google-cloud/spanner';
-import { loadServicesEnv, redisHostPort, useSpannerEmulator } from '../support/services.ts';
+import { loadServicesEnv, redisHostPort, useSpannerEmulator } from '../../testkit/services.ts';
 
 const env = loadServicesEnv();
 // Names unique to this run, so that runs against the same servers never collide.

@@ -11,9 +11,9 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { sampleRefs } from '../demo/samples.ts';
-import { uniqueTenant } from '../support/backends.ts';
-import { loadKubeConfig, repoRoot, waitFor } from '../support/kube.ts';
-import { runCommand } from '../support/run-command.ts';
+import { uniqueTenant } from '../../testkit/backends.ts';
+import { loadKubeConfig, repoRoot, waitFor } from '../../testkit/kube.ts';
+import { runCommand } from '../../testkit/run-command.ts';
 import { readDemoState } from '../demo/state.ts';
 
 const ARTIFACTS = join(repoRoot, '.cluster/results/artifacts');

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../support/backends.ts';
-import { createTestNamespace, loadKubeConfig } from '../support/kube.ts';
-import type { TestNamespace } from '../support/kube.ts';
-import { OperatorProcess, leaderAndFollower } from '../support/operator-process.ts';
-import { SseStream } from '../support/sse.ts';
+import { FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../../testkit/backends.ts';
+import { createTestNamespace, loadKubeConfig } from '../../testkit/kube.ts';
+import type { TestNamespace } from '../../testkit/kube.ts';
+import { OperatorProcess, leaderAndFollower } from '../../testkit/operator-process.ts';
+import { SseStream } from '../../testkit/sse.ts';
 
 const kc = loadKubeConfig();
 const custom = kc.makeApiClient(CustomObjectsApi);

@@ -1,0 +1,123 @@
+// The `highlander` command line.
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { CrValidator } from '../validate/cr-validate.ts';
+import { runValidate } from './validate.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { runOperator } from '../operator/run.ts';
+import { StatusFetchError, defaultStatusUrl, fetchStatusReport, formatStatus } from './status.ts';
+
+/** Exit codes: 2 for bad configuration or usage, 1 for a failure at run time. */
+export const EXIT_CONFIG = 2;
+
+/** Ends a command with an exit code after it printed why (no further message). */
+class CommandExit extends Error {
+  override readonly name = 'CommandExit';
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Builds the program; `argv` parsing and exiting are left to the caller. */
+export function buildProgram(env: Record<string, string | undefined>): Command {
+  const program = new Command('highlander')
+    .description('Keeps singleton workloads running exactly once, with fenced leader election')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('run')
+    .description('run the operator: campaign for leadership and reconcile while leading')
+    .option('-c, --config <file>', 'config file (default: $CONFIG_PATH)')
+    .option('--kubeconfig <file>', 'kubeconfig (default: cluster.kubeconfig, $HIGHLANDER_KUBECONFIG, in-cluster)')
+    .action(async (opts: { config?: string; kubeconfig?: string }) => {
+      const cfg = loadConfig({ env, ...(opts.config ? { configPath: opts.config } : {}) });
+      const log = createLogger(cfg.logLevel);
+      const op = await runOperator(cfg, log, opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {});
+      await waitForSignal(log, () => op.stop(), cfg.terminationGracePeriodMs);
+    });
+
+  program
+    .command('validate')
+    .description(
+      'check a config file (as run loads it, HIGHLANDER_* variables applied) and custom resource files against the CRDs, ' +
+        'as the API server would with strict field validation; exit 2 on any problem',
+    )
+    .option('-c, --config <file>', 'config file (default: $CONFIG_PATH; without it and without -f: defaults and environment)')
+    .option('-f, --filename <file>', 'custom resource file or directory, multi-document YAML or JSON; - reads stdin (repeatable)', collect, [])
+    .action(async (opts: { config?: string; filename: string[] }) => {
+      let validator: CrValidator | undefined;
+      const r = await runValidate(
+        { ...(opts.config ? { config: opts.config } : {}), files: opts.filename },
+        { env, validator: () => (validator ??= CrValidator.fromDirectory()) },
+      );
+      for (const line of r.out) process.stdout.write(`${line}\n`);
+      for (const line of r.err) process.stderr.write(`${line}\n`);
+      if (r.exitCode !== 0) throw new CommandExit(r.exitCode);
+    });
+
+  program
+    .command('status')
+    .description("show a running operator's view: this replica's role, the leader, lock store, readiness, workloads, failovers")
+    .option('--url <url>', 'the operator\'s HTTP address (default: http://127.0.0.1:$HIGHLANDER_PORT, else port 8080)')
+    .option('--timeout <ms>', 'how long to wait for each answer', '5000')
+    .option('--json', 'print the raw answers as JSON')
+    .action(async (opts: { url?: string; timeout: string; json?: boolean }) => {
+      const timeoutMs = Number(opts.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new ConfigError([`--timeout: must be a positive number of milliseconds (got ${opts.timeout})`], 'command line');
+      const url = opts.url ?? defaultStatusUrl(env);
+      const { report, raw } = await fetchStatusReport(url, { timeoutMs });
+      process.stdout.write(opts.json ? `${JSON.stringify({ url: report.url, ...raw }, null, 2)}\n` : formatStatus(report, Date.now()));
+    });
+
+  return program;
+}
+
+/** Resolves after SIGTERM/SIGINT once `stop` finished; a second signal or the grace period forces exit. */
+function waitForSignal(log: ReturnType<typeof createLogger>, stop: () => Promise<void>, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down: stopping leader work, then releasing the lock');
+      setTimeout(() => {
+        log.error({ graceMs }, 'shutdown took longer than terminationGracePeriod: exiting');
+        process.exit(1);
+      }, graceMs).unref();
+      stop().then(resolve, (err: unknown) => {
+        log.error({ err: String(err) }, 'shutdown failed');
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
+
+/** Runs the CLI with `argv`; resolves with the process exit code. */
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  try {
+    await buildProgram(env).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`highlander: ${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    if (err instanceof CommandExit) return err.code;
+    if (err instanceof StatusFetchError) {
+      process.stderr.write(`highlander status: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_CONFIG;
+    process.stderr.write(`highlander: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,407 @@
+// Configuration: K8 Highlander's file keys and HIGHLANDER_* variables, plus ours, checked
+// against config.schema.json. This is the only module that reads process.env.
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import type { ErrorObject } from 'ajv';
+import YAML from 'yaml';
+import type { Backend } from '../locks/lock-store.ts';
+import { parseDuration } from '../runtime/duration.ts';
+import type { LeaderTimings } from '../election/timings.ts';
+import { DEFAULT_TIMINGS, timingProblems } from '../election/timings.ts';
+
+/** Redis lock-store settings. */
+export interface RedisSettings {
+  addr: string;
+  username?: string;
+  password?: string;
+  db: number;
+  tls: boolean;
+}
+
+/** Cloud Spanner lock-store settings. */
+export interface SpannerSettings {
+  projectID: string;
+  instanceID: string;
+  databaseID: string;
+  /** host:port of the emulator (SPANNER_EMULATOR_HOST), for tests and local runs. */
+  emulatorHost?: string;
+}
+
+/** Config-file workloads, as written (validated by the schema; turned into CRs by the operator). */
+export interface WorkloadsConfig {
+  processes?: Record<string, unknown>[];
+  cronJobs?: Record<string, unknown>[];
+  services?: Record<string, unknown>[];
+  persistentSets?: Record<string, unknown>[];
+}
+
+/** The validated configuration the operator runs with. */
+export interface HighlanderConfig {
+  id: string;
+  tenant: string;
+  port: number;
+  /** Address the HTTP server listens on. */
+  httpHost: string;
+  /** When set, `POST /api/leader/handover` exists and requires this bearer token. */
+  handoverToken?: string;
+  namespace: string;
+  /** Namespaces whose CRs and children are watched; empty: all namespaces (cluster-wide). */
+  watchNamespaces: string[];
+  storageType: Backend;
+  /** Whether storageType was written down or inferred from the configured store. */
+  storageTypeInferred: boolean;
+  redis?: RedisSettings;
+  databaseURL?: string;
+  spanner?: SpannerSettings;
+  cluster: { name: string; kubeconfig?: string };
+  terminationGracePeriodMs: number;
+  leaderElection: LeaderTimings & { leaseNamespace: string };
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  workloads: WorkloadsConfig;
+  /** The file it came from, if any. */
+  configPath?: string;
+}
+
+/** Invalid configuration: every problem, each naming its setting. The CLI exits with code 2. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly problems: string[],
+    readonly source: string,
+  ) {
+    super(`invalid configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type EnvType = 'string' | 'int' | 'bool' | 'list';
+/** Variables and the setting each overrides (K8 Highlander's names, then ours). */
+export const ENV_OVERRIDES: readonly (readonly [string, readonly string[], EnvType])[] = [
+  ['HIGHLANDER_ID', ['id'], 'string'],
+  ['HIGHLANDER_TENANT', ['tenant'], 'string'],
+  ['HIGHLANDER_PORT', ['port'], 'int'],
+  ['HIGHLANDER_NAMESPACE', ['namespace'], 'string'],
+  ['HIGHLANDER_STORAGE_TYPE', ['storageType'], 'string'],
+  ['HIGHLANDER_REDIS_ADDR', ['redis', 'addr'], 'string'],
+  ['HIGHLANDER_REDIS_PASSWORD', ['redis', 'password'], 'string'],
+  ['HIGHLANDER_REDIS_DB', ['redis', 'db'], 'int'],
+  ['HIGHLANDER_DATABASE_URL', ['databaseURL'], 'string'],
+  ['HIGHLANDER_KUBECONFIG', ['cluster', 'kubeconfig'], 'string'],
+  ['HIGHLANDER_CLUSTER_NAME', ['cluster', 'name'], 'string'],
+  ['HIGHLANDER_SPANNER_PROJECT_ID', ['spanner', 'projectID'], 'string'],
+  ['HIGHLANDER_SPANNER_INSTANCE_ID', ['spanner', 'instanceID'], 'string'],
+  ['HIGHLANDER_SPANNER_DATABASE_ID', ['spanner', 'databaseID'], 'string'],
+  ['HIGHLANDER_LOG_LEVEL', ['logLevel'], 'string'],
+  ['HIGHLANDER_REDIS_USERNAME', ['redis', 'username'], 'string'],
+  ['HIGHLANDER_REDIS_TLS', ['redis', 'tls'], 'bool'],
+  ['SPANNER_EMULATOR_HOST', ['spanner', 'emulatorHost'], 'string'],
+  ['HIGHLANDER_LEASE_DURATION', ['leaderElection', 'leaseDuration'], 'string'],
+  ['HIGHLANDER_RENEW_DEADLINE', ['leaderElection', 'renewDeadline'], 'string'],
+  ['HIGHLANDER_RETRY_PERIOD', ['leaderElection', 'retryPeriod'], 'string'],
+  ['HIGHLANDER_LEASE_NAMESPACE', ['leaderElection', 'leaseNamespace'], 'string'],
+  ['HIGHLANDER_HTTP_HOST', ['http', 'host'], 'string'],
+  ['HIGHLANDER_HANDOVER_TOKEN', ['http', 'handoverToken'], 'string'],
+  ['HIGHLANDER_WATCH_NAMESPACES', ['watchNamespaces'], 'list'],
+];
+
+/** Settings whose values never appear in messages. */
+const SECRET_PATHS = new Set(['redis.password', 'databaseURL', 'http.handoverToken']);
+
+const schema = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as object;
+const validate = new Ajv2019({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
+
+/** Where configuration comes from; everything injectable for tests. */
+export interface ConfigSources {
+  env: Record<string, string | undefined>;
+  /** A --config flag; otherwise CONFIG_PATH; otherwise no file. */
+  configPath?: string;
+  readFile?: (path: string) => string;
+  hostname?: () => string;
+}
+
+/** Loads, merges and validates the configuration; throws {@link ConfigError}. */
+export function loadConfig(src: ConfigSources = { env: process.env }): HighlanderConfig {
+  const read = src.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const path = src.configPath ?? (src.env.CONFIG_PATH || undefined);
+  let raw: unknown = {};
+  if (path) {
+    let text: string;
+    try {
+      text = read(path);
+    } catch (err) {
+      throw new ConfigError([`cannot read config file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`], path);
+    }
+    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length) {
+      throw new ConfigError(doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`), path);
+    }
+    raw = doc.toJS() ?? {};
+  }
+  const defaults = {
+    id: src.hostname?.() ?? hostname(),
+    leaseNamespace: src.env.POD_NAMESPACE || inClusterNamespace(read),
+  };
+  return parseConfig(raw, src.env, path ?? 'defaults and environment', defaults);
+}
+
+function inClusterNamespace(read: (p: string) => string): string | undefined {
+  const file = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+  try {
+    return existsSync(file) ? read(file).trim() || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Validates raw file contents with the environment applied over them (pure: no I/O).
+ * `origin` names the source in the error; `defaults` supplies what the machine decides.
+ */
+export function parseConfig(
+  raw: unknown,
+  env: Record<string, string | undefined>,
+  origin: string,
+  defaults: { id: string; leaseNamespace?: string | undefined },
+): HighlanderConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(['the file must hold a mapping of settings (key: value)'], origin);
+  }
+  // Empty strings mean "not set" in settings, but are real values inside workloads (env: {X: ""}).
+  const { workloads, ...settings } = structuredClone(raw) as Record<string, unknown>;
+  const merged = dropEmptyStrings(settings) as Record<string, unknown>;
+  if (workloads !== undefined) merged.workloads = workloads;
+  const fromEnv = new Map<string, string>();
+  for (const [name, path, type] of ENV_OVERRIDES) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    setPath(merged, path, coerce(v, type));
+    fromEnv.set(path.join('.'), name);
+  }
+  if (!validate(merged)) {
+    throw new ConfigError(
+      dedupe((validate.errors ?? []).map((e) => describe(e, merged, fromEnv))),
+      origin,
+    );
+  }
+  const c = merged as RawConfig;
+  const problems: string[] = [];
+  const { storageType, inferred } = chooseStore(c, problems);
+  const timings = {
+    leaseDurationMs: durationOr(c.leaderElection?.leaseDuration, DEFAULT_TIMINGS.leaseDurationMs),
+    renewDeadlineMs: durationOr(c.leaderElection?.renewDeadline, DEFAULT_TIMINGS.renewDeadlineMs),
+    retryPeriodMs: durationOr(c.leaderElection?.retryPeriod, DEFAULT_TIMINGS.retryPeriodMs),
+  };
+  problems.push(...timingProblems(timings).map((p) => `leaderElection: ${p}`));
+  const namespace = c.namespace ?? 'default';
+  problems.push(...unwatchedWorkloads(c.workloads ?? {}, namespace, c.watchNamespaces ?? []));
+  if (problems.length) throw new ConfigError(problems, origin);
+
+  return {
+    id: c.id ?? defaults.id,
+    tenant: c.tenant ?? 'default',
+    port: c.port ?? 8080,
+    httpHost: c.http?.host ?? '0.0.0.0',
+    ...(c.http?.handoverToken ? { handoverToken: c.http.handoverToken } : {}),
+    namespace,
+    watchNamespaces: c.watchNamespaces ?? [],
+    storageType,
+    storageTypeInferred: inferred,
+    ...(c.redis?.addr
+      ? { redis: { addr: c.redis.addr, username: c.redis.username, password: c.redis.password, db: c.redis.db ?? 0, tls: c.redis.tls ?? false } }
+      : {}),
+    ...(c.databaseURL ? { databaseURL: c.databaseURL } : {}),
+    ...(c.spanner?.projectID || c.spanner?.instanceID || c.spanner?.databaseID
+      ? {
+          spanner: {
+            projectID: c.spanner.projectID ?? '',
+            instanceID: c.spanner.instanceID ?? '',
+            databaseID: c.spanner.databaseID ?? '',
+            ...(c.spanner.emulatorHost ? { emulatorHost: c.spanner.emulatorHost } : {}),
+          },
+        }
+      : {}),
+    cluster: { name: c.cluster?.name ?? 'default', ...(c.cluster?.kubeconfig ? { kubeconfig: c.cluster.kubeconfig } : {}) },
+    terminationGracePeriodMs: durationOr(c.terminationGracePeriod, 30_000),
+    leaderElection: { ...timings, leaseNamespace: c.leaderElection?.leaseNamespace ?? defaults.leaseNamespace ?? namespace },
+    logLevel: c.logLevel ?? 'info',
+    workloads: c.workloads ?? {},
+    ...(origin.endsWith('environment') ? {} : { configPath: origin }),
+  };
+}
+
+/** Config-file workloads placed in a namespace the operator would not watch. */
+function unwatchedWorkloads(w: WorkloadsConfig, defaultNamespace: string, watched: readonly string[]): string[] {
+  if (watched.length === 0) return [];
+  const problems: string[] = [];
+  for (const [list, items] of Object.entries(w) as [string, Record<string, unknown>[] | undefined][]) {
+    (items ?? []).forEach((item, i) => {
+      const ns = typeof item.namespace === 'string' && item.namespace ? item.namespace : defaultNamespace;
+      if (!watched.includes(ns)) {
+        problems.push(`workloads.${list}[${i}].namespace: ${ns} is not in watchNamespaces (${watched.join(', ')})`);
+      }
+    });
+  }
+  return problems;
+}
+
+/** A copy of the configuration that is safe to show: no passwords, no credentials in URLs. */
+export function redactConfig(c: HighlanderConfig): HighlanderConfig {
+  return {
+    ...c,
+    ...(c.redis ? { redis: { ...c.redis, ...(c.redis.password ? { password: '*****' } : {}) } } : {}),
+    ...(c.databaseURL ? { databaseURL: redactUrl(c.databaseURL) } : {}),
+    ...(c.handoverToken ? { handoverToken: '*****' } : {}),
+  };
+}
+
+/** A URL with its password replaced by ***** (unparseable URLs are hidden entirely). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '*****';
+    return u.toString();
+  } catch {
+    return '<unparseable URL hidden>';
+  }
+}
+
+interface RawConfig {
+  id?: string;
+  tenant?: string;
+  port?: number;
+  namespace?: string;
+  storageType?: Backend;
+  redis?: { addr?: string; username?: string; password?: string; db?: number; tls?: boolean };
+  databaseURL?: string;
+  spanner?: { projectID?: string; instanceID?: string; databaseID?: string; emulatorHost?: string };
+  cluster?: { name?: string; kubeconfig?: string };
+  terminationGracePeriod?: string;
+  leaderElection?: { leaseDuration?: string; renewDeadline?: string; retryPeriod?: string; leaseNamespace?: string };
+  logLevel?: HighlanderConfig['logLevel'];
+  workloads?: WorkloadsConfig;
+  http?: { host?: string; handoverToken?: string };
+  watchNamespaces?: string[];
+}
+
+function chooseStore(c: RawConfig, problems: string[]): { storageType: Backend; inferred: boolean } {
+  const configured: Backend[] = [];
+  if (c.redis?.addr) configured.push('redis');
+  if (c.databaseURL) configured.push('db');
+  if (c.spanner?.projectID || c.spanner?.instanceID || c.spanner?.databaseID) configured.push('spanner');
+  let storageType = c.storageType;
+  const inferred = storageType === undefined;
+  if (storageType === undefined) {
+    if (configured.length > 1) {
+      problems.push(`storageType: several lock stores are configured (${configured.join(', ')}); set storageType to choose one`);
+    }
+    storageType = configured[0] ?? 'kubernetes';
+  }
+  if (storageType === 'redis' && !c.redis?.addr) {
+    problems.push('redis.addr: is required when storageType is redis (host:port, or HIGHLANDER_REDIS_ADDR)');
+  }
+  if (storageType === 'db') {
+    if (!c.databaseURL) problems.push('databaseURL: is required when storageType is db (or HIGHLANDER_DATABASE_URL)');
+    else problems.push(...databaseUrlProblems(c.databaseURL));
+  }
+  if (storageType === 'spanner') {
+    for (const k of ['projectID', 'instanceID', 'databaseID'] as const) {
+      if (!c.spanner?.[k]) problems.push(`spanner.${k}: is required when storageType is spanner`);
+    }
+  }
+  return { storageType, inferred };
+}
+
+function databaseUrlProblems(url: string): string[] {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return ['databaseURL: is not a URL (expected postgres://user:password@host:5432/database)'];
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    return [`databaseURL: scheme must be postgres:// or postgresql:// (got ${u.protocol}//)`];
+  }
+  if (!u.hostname) return ['databaseURL: has no host (expected postgres://user:password@host:5432/database)'];
+  return [];
+}
+
+function describe(e: ErrorObject, root: unknown, fromEnv: Map<string, string>): string {
+  const path = pointerToPath(e.instancePath);
+  const params = e.params as Record<string, unknown>;
+  if (e.keyword === 'additionalProperties' || e.keyword === 'unevaluatedProperties') {
+    const key = String(params.additionalProperty ?? params.unevaluatedProperty);
+    return `${join(path, key)}: unknown setting`;
+  }
+  if (e.keyword === 'required') return `${join(path, String(params.missingProperty))}: is required`;
+  const env = fromEnv.get(path);
+  const where = env ? `${path} (from ${env})` : path || '(top level)';
+  const value = valueAt(root, e.instancePath);
+  const got = SECRET_PATHS.has(path) ? '' : ` (got ${JSON.stringify(value)})`;
+  switch (e.keyword) {
+    case 'enum':
+      return `${where}: must be one of ${(params.allowedValues as unknown[]).join(', ')}${got}`;
+    case 'pattern':
+      if (String(params.pattern).includes('ms|s|m|h')) return `${where}: must be a duration like 15s, 500ms or 1m30s${got}`;
+      if (String(params.pattern).includes('Ki|Mi')) return `${where}: must be a quantity like 100m, 256Mi or 1Gi${got}`;
+      if (path.endsWith('addr')) return `${where}: must be host:port${got}`;
+      if (String(params.pattern).startsWith('^[a-z0-9]')) {
+        return `${where}: must be a DNS-1123 name (lowercase letters, digits and '-')${got}`;
+      }
+      return `${where}: ${e.message ?? 'is invalid'}${got}`;
+    default:
+      return `${where}: ${e.message ?? 'is invalid'}${got}`;
+  }
+}
+
+/** "/workloads/cronJobs/0/schedule" → "workloads.cronJobs[0].schedule". */
+export function pointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let v: unknown = root;
+  for (const p of pointer.split('/').slice(1)) v = (v as Record<string, unknown> | undefined)?.[p];
+  return v;
+}
+
+function dedupe(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function durationOr(text: string | undefined, fallback: number): number {
+  return text === undefined ? fallback : (parseDuration(text) ?? fallback);
+}
+
+function coerce(v: string, type: EnvType): unknown {
+  if (type === 'int') return /^-?\d+$/.test(v) ? Number(v) : v;
+  if (type === 'bool') return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v;
+  if (type === 'list') return v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  return v;
+}
+
+function setPath(obj: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let o = obj;
+  for (const k of path.slice(0, -1)) {
+    const next = o[k];
+    if (next === null || typeof next !== 'object') o[k] = {};
+    o = o[k] as Record<string, unknown>;
+  }
+  o[path[path.length - 1]!] = value;
+}
+
+/** K8 Highlander files write "" for "not set" (password: "", kubeconfig: ""). */
+function dropEmptyStrings(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropEmptyStrings);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== '') out[k] = dropEmptyStrings(x);
+    return out;
+  }
+  return v;
+}

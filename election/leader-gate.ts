@@ -1,0 +1,329 @@
+// The leader gate: campaigns for one lock, runs the leader's work only while the lock is
+// held, and stops that work before anyone else can take over.
+//
+// Safety rests on one inequality. A hold lasts leaseDuration from the moment the leader
+// *sent* its last successful renewal; the leader stops acting renewDeadline after that same
+// moment, on its own monotonic clock. Since renewDeadline < leaseDuration, the old leader has
+// stopped before the store will grant the lock to anyone else. A process that was paused
+// (SIGSTOP, a long GC) checks the same clock synchronously in isLeader() before every action,
+// and its writes carry the epoch, which the next leader's grant has made stale.
+import type { Clock, TimerHandle } from '../runtime/clock.ts';
+import { sleep, systemClock } from '../runtime/clock.ts';
+import type { LeaderTimings } from './timings.ts';
+import { JITTER_FACTOR, validateTimings } from './timings.ts';
+import type { LockEvent, LockState, LockStore } from '../locks/lock-store.ts';
+
+/** Why leadership ended. */
+export type StopReason = 'lost' | 'renew-deadline' | 'shutdown' | 'handover';
+
+/** What the leader's work receives: abort means stop acting now. */
+export interface LeadingContext {
+  signal: AbortSignal;
+  epoch: number;
+}
+
+/** The three callbacks of the gate. */
+export interface LeaderCallbacks {
+  /**
+   * Starts the leader's work. The returned promise should settle once `signal` has aborted
+   * and the work has stopped: the gate waits for it before releasing the lock.
+   */
+  onStartedLeading(ctx: LeadingContext): Promise<void> | void;
+  /** Always called when leadership ends, at the moment the work is told to stop. */
+  onStoppedLeading(info: { epoch: number; reason: StopReason }): void;
+  /** A different holder (or none) was seen. */
+  onNewLeader?(leader: { holder: string | null; epoch: number }): void;
+}
+
+/** Hooks for metrics and logs; every one optional. */
+export interface GateObserver {
+  acquired?(info: { epoch: number; previousHolder: string | null; failoverMs: number | undefined }): void;
+  stopped?(info: { epoch: number; reason: StopReason; heldMs: number }): void;
+  attemptFailed?(err: unknown): void;
+  renewed?(info: { epoch: number; latencyMs: number }): void;
+  renewFailed?(err: unknown): void;
+  released?(info: { epoch: number; ok: boolean }): void;
+  /** The leader's work threw instead of stopping cleanly. */
+  workFailed?(err: unknown): void;
+}
+
+/** Settings of a {@link LeaderGate}. */
+export interface LeaderGateOptions {
+  store: LockStore;
+  /** This candidate's identity in the store. */
+  identity: string;
+  timings: LeaderTimings;
+  callbacks: LeaderCallbacks;
+  observer?: GateObserver;
+  clock?: Clock;
+  /** Random number in [0, 1) for retry jitter (injected in tests). */
+  random?: () => number;
+}
+
+interface Leading {
+  epoch: number;
+  /** When the last successful renewal (or the grant) was sent. */
+  renewedAt: number;
+  since: number;
+  ac: AbortController;
+  deadline: TimerHandle | undefined;
+  work: Promise<void>;
+}
+
+/** After the computed expiry, wait this much more so the store surely agrees. */
+const EXPIRY_MARGIN_MS = 2;
+
+/** One candidate in one election. */
+export class LeaderGate {
+  readonly #store: LockStore;
+  readonly #id: string;
+  readonly #t: LeaderTimings;
+  readonly #cb: LeaderCallbacks;
+  readonly #obs: GateObserver;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  #running = false;
+  #stopping = new AbortController();
+  #leading: Leading | undefined;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #unsubscribe: (() => Promise<void>) | undefined;
+  #seen: { holder: string | null; epoch: number } = { holder: null, epoch: -1 };
+  /** When the current holder's lock became free as far as we know (release seen, or expiry). */
+  #freeAt: number | undefined;
+  /** Waiters of {@link handover}, told once the lock is released. */
+  readonly #handedOver = new Set<() => void>();
+
+  constructor(opts: LeaderGateOptions) {
+    this.#t = validateTimings(opts.timings);
+    this.#store = opts.store;
+    this.#id = opts.identity;
+    this.#cb = opts.callbacks;
+    this.#obs = opts.observer ?? {};
+    this.#clock = opts.clock ?? systemClock;
+    this.#random = opts.random ?? Math.random;
+  }
+
+  /** This candidate's identity. */
+  get identity(): string {
+    return this.#id;
+  }
+
+  /** True only while this process holds the lock and is within its renew deadline. */
+  isLeader(): boolean {
+    const l = this.#leading;
+    return !!l && !l.ac.signal.aborted && this.#clock.now() - l.renewedAt < this.#t.renewDeadlineMs;
+  }
+
+  /** The epoch of the current hold, or undefined when not leading. */
+  epoch(): number | undefined {
+    return this.isLeader() ? this.#leading?.epoch : undefined;
+  }
+
+  /**
+   * How long the current hold has left, as this process knows it: for the leader, from its last
+   * renewal's send time; for a follower, from the store's last answer. Null when unknown or free.
+   */
+  leaseRemainingMs(): number | null {
+    const now = this.#clock.now();
+    const l = this.#leading;
+    if (l && !l.ac.signal.aborted) return Math.max(0, l.renewedAt + this.#t.leaseDurationMs - now);
+    if (this.#seen.holder !== null && this.#freeAt !== undefined) return Math.max(0, this.#freeAt - now);
+    return null;
+  }
+
+  /**
+   * Planned handover: the leader stops its work, releases the lock (followers are told at once
+   * and take it), and stays out of the election for one lease duration. Resolves with the
+   * released epoch, or null when this process was not leading.
+   */
+  async handover(): Promise<number | null> {
+    const l = this.#leading;
+    if (!l || !this.isLeader()) return null;
+    const released = new Promise<void>((resolve) => this.#handedOver.add(resolve));
+    this.#end(l, 'handover');
+    await released;
+    return l.epoch;
+  }
+
+  /** The last holder seen in the store (this process when leading). */
+  lastSeenLeader(): { holder: string | null; epoch: number } {
+    return { ...this.#seen };
+  }
+
+  /** Starts campaigning. Resolves once the campaign is under way. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    this.#stopping = new AbortController();
+    try {
+      this.#unsubscribe = await this.#store.subscribe((e) => this.#onStoreEvent(e));
+    } catch (err) {
+      // Without notifications the gate still takes over at expiry; only releases are slower.
+      this.#obs.attemptFailed?.(err);
+    }
+    this.#loop = this.#run();
+  }
+
+  /**
+   * Stops: a leader stops its work first, waits for it, and only then releases the lock,
+   * so the next leader never overlaps with this one's teardown.
+   */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#stopping.abort();
+    this.#wake?.();
+    const l = this.#leading;
+    if (l) this.#end(l, 'shutdown');
+    await this.#loop;
+    await this.#unsubscribe?.().catch(() => undefined);
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      const grant = await this.#campaign();
+      if (!grant) break;
+      const l = this.#lead(grant.epoch, grant.sentAt);
+      await this.#renewUntilEnded(l);
+      await l.work;
+      const reason = l.ac.signal.reason as StopReason;
+      if (reason === 'shutdown' || reason === 'handover') await this.#release(l.epoch);
+      if (reason === 'handover') {
+        for (const done of this.#handedOver) done();
+        this.#handedOver.clear();
+        // Stand aside so a follower takes the lock; campaign again after one lease duration.
+        await sleep(this.#clock, this.#t.leaseDurationMs, this.#stopping.signal);
+      }
+    }
+  }
+
+  /** Tries until the lock is ours (undefined when stopped first). */
+  async #campaign(): Promise<{ epoch: number; sentAt: number } | undefined> {
+    let failures = 0;
+    while (this.#running) {
+      const sentAt = this.#clock.now();
+      let waitMs: number;
+      try {
+        const r = await this.#store.tryAcquire(this.#id, this.#t.leaseDurationMs, { signal: this.#stopping.signal });
+        if (r.acquired) {
+          if (this.#running) return { epoch: r.epoch, sentAt };
+          await this.#release(r.epoch); // stopped while the call was in flight
+          return undefined;
+        }
+        failures = 0;
+        this.#noteHolder(r.state);
+        // Try again exactly when this hold expires, unless a release wakes us sooner.
+        waitMs = r.state.holder === null ? this.#t.retryPeriodMs : r.state.remainingMs + EXPIRY_MARGIN_MS;
+        this.#freeAt = r.state.holder === null ? this.#freeAt : this.#clock.now() + r.state.remainingMs;
+      } catch (err) {
+        failures += 1;
+        this.#obs.attemptFailed?.(err);
+        waitMs = Math.min(this.#t.retryPeriodMs * 2 ** (failures - 1), this.#t.leaseDurationMs) *
+          (1 + (JITTER_FACTOR - 1) * this.#random());
+      }
+      await this.#sleepUnlessWoken(waitMs);
+    }
+    return undefined;
+  }
+
+  #lead(epoch: number, sentAt: number): Leading {
+    const previous = this.#seen.holder !== this.#id ? this.#seen.holder : null;
+    const now = this.#clock.now();
+    const failoverMs = previous !== null && this.#freeAt !== undefined ? Math.max(0, now - this.#freeAt) : undefined;
+    const ac = new AbortController();
+    const l: Leading = { epoch, renewedAt: sentAt, since: now, ac, deadline: undefined, work: Promise.resolve() };
+    this.#leading = l;
+    this.#armDeadline(l);
+    this.#noteHolder({ holder: this.#id, epoch, remainingMs: this.#t.leaseDurationMs });
+    this.#obs.acquired?.({ epoch, previousHolder: previous, failoverMs });
+    l.work = (async () => {
+      try {
+        await this.#cb.onStartedLeading({ signal: ac.signal, epoch });
+      } catch (err) {
+        this.#obs.workFailed?.(err);
+      }
+    })();
+    return l;
+  }
+
+  /** Renews every retryPeriod until the hold is lost, the deadline passes, or we stop. */
+  async #renewUntilEnded(l: Leading): Promise<void> {
+    while (!l.ac.signal.aborted) {
+      await sleep(this.#clock, this.#t.retryPeriodMs, l.ac.signal);
+      if (l.ac.signal.aborted) break;
+      const sentAt = this.#clock.now();
+      try {
+        const g = await this.#store.renew(this.#id, l.epoch, this.#t.leaseDurationMs, { signal: l.ac.signal });
+        if (l.ac.signal.aborted) break;
+        if (!g) {
+          this.#end(l, 'lost');
+          break;
+        }
+        l.renewedAt = sentAt;
+        this.#armDeadline(l);
+        this.#obs.renewed?.({ epoch: l.epoch, latencyMs: this.#clock.now() - sentAt });
+      } catch (err) {
+        // Keep trying every retryPeriod; the deadline timer ends leadership if none succeeds.
+        this.#obs.renewFailed?.(err);
+      }
+    }
+  }
+
+  /** (Re)arms the timer that ends leadership renewDeadline after the last renewal was sent. */
+  #armDeadline(l: Leading): void {
+    this.#clock.clearTimeout(l.deadline);
+    const left = l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now();
+    l.deadline = this.#clock.setTimeout(() => this.#end(l, 'renew-deadline'), left);
+  }
+
+  #end(l: Leading, reason: StopReason): void {
+    if (l.ac.signal.aborted) return;
+    this.#clock.clearTimeout(l.deadline);
+    l.ac.abort(reason);
+    if (this.#leading === l) this.#leading = undefined;
+    if (this.#seen.holder === this.#id) this.#seen = { holder: null, epoch: l.epoch };
+    this.#freeAt = undefined;
+    this.#obs.stopped?.({ epoch: l.epoch, reason, heldMs: this.#clock.now() - l.since });
+    this.#cb.onStoppedLeading({ epoch: l.epoch, reason });
+  }
+
+  async #release(epoch: number): Promise<void> {
+    let ok = false;
+    try {
+      ok = await this.#store.release(this.#id, epoch);
+    } catch (err) {
+      this.#obs.attemptFailed?.(err);
+    }
+    this.#obs.released?.({ epoch, ok });
+  }
+
+  #onStoreEvent(e: LockEvent): void {
+    if (e.type === 'released') {
+      if (e.epoch >= this.#seen.epoch && this.#seen.holder !== null && this.#seen.holder !== this.#id) {
+        this.#freeAt = this.#clock.now();
+      }
+      this.#wake?.();
+    } else if (e.holder !== this.#id) {
+      this.#noteHolder({ holder: e.holder, epoch: e.epoch, remainingMs: this.#t.leaseDurationMs });
+    }
+  }
+
+  #noteHolder(state: LockState): void {
+    if (state.holder === this.#seen.holder && state.epoch === this.#seen.epoch) return;
+    this.#seen = { holder: state.holder, epoch: state.epoch };
+    this.#cb.onNewLeader?.({ holder: state.holder, epoch: state.epoch });
+  }
+
+  #sleepUnlessWoken(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#clock.clearTimeout(timer);
+        if (this.#wake === done) this.#wake = undefined;
+        resolve();
+      };
+      const timer = this.#clock.setTimeout(done, Math.max(1, ms));
+      this.#wake = done;
+    });
+  }
+}

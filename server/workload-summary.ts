@@ -1,0 +1,155 @@
+// Workloads as the HTTP API shows them: one entry per CR, by name, from the informer caches.
+import type { WorkloadKind } from '../api/types.ts';
+import type { WorkloadCR } from '../controllers/shared/workload-reconciler.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { WORKLOAD_LABEL, epochOf } from '../api/labels.ts';
+import type { WorkloadView } from './event-hub.ts';
+import type { ObjectCache } from '../runtime/types.ts';
+
+/** K8 Highlander's type names for the four kinds. */
+export const WORKLOAD_TYPES: Record<WorkloadKind, string> = {
+  WorkloadProcess: 'process',
+  WorkloadCronJob: 'cronjob',
+  WorkloadService: 'service',
+  WorkloadPersistent: 'persistent',
+};
+
+/** One workload in /api/workloads and /status's workloadStatus. */
+export interface WorkloadSummary {
+  name: string;
+  namespace: string;
+  type: string;
+  kind: WorkloadKind;
+  active: boolean;
+  healthy: boolean;
+  phase: string;
+  message: string;
+  leader: string;
+  epoch: number;
+  status: Record<string, unknown>;
+}
+
+/** One CR as the API shows it. */
+export function summarize(kind: WorkloadKind, cr: Readonly<WorkloadCR>): WorkloadSummary {
+  const st = (cr.status ?? {}) as Record<string, unknown>;
+  return {
+    name: cr.metadata.name,
+    namespace: cr.metadata.namespace,
+    type: WORKLOAD_TYPES[kind],
+    kind,
+    active: st.active === true,
+    healthy: st.healthy === true,
+    phase: typeof st.phase === 'string' ? st.phase : '',
+    message: typeof st.message === 'string' ? st.message : '',
+    leader: typeof st.leader === 'string' ? st.leader : '',
+    epoch: typeof st.epoch === 'number' ? st.epoch : 0,
+    status: st,
+  };
+}
+
+/** The fields the live views show (no raw status). */
+export function viewOf(w: WorkloadSummary): WorkloadView {
+  return { kind: w.kind, type: w.type, namespace: w.namespace, name: w.name, active: w.active, healthy: w.healthy, phase: w.phase, message: w.message };
+}
+
+/** Every workload in the caches (that `include` accepts). */
+export function listWorkloads(
+  caches: Record<WorkloadKind, ObjectCache<WorkloadCR>>,
+  include: (cr: Readonly<WorkloadCR>) => boolean = () => true,
+): WorkloadSummary[] {
+  const all: WorkloadSummary[] = [];
+  for (const kind of Object.keys(WORKLOAD_TYPES) as WorkloadKind[]) {
+    for (const cr of caches[kind].list()) if (include(cr)) all.push(summarize(kind, cr));
+  }
+  return all;
+}
+
+/**
+ * Workloads keyed by name (K8 Highlander's routes take a name); a name used twice gets
+ * `namespace/name` and, if still ambiguous, `kind/namespace/name`.
+ */
+export function byName(all: readonly WorkloadSummary[]): Record<string, WorkloadSummary> {
+  const count = (f: (w: WorkloadSummary) => string) => all.reduce((m, w) => m.set(f(w), (m.get(f(w)) ?? 0) + 1), new Map<string, number>());
+  const names = count((w) => w.name);
+  const byNs = count((w) => `${w.namespace}/${w.name}`);
+  const out: Record<string, WorkloadSummary> = {};
+  for (const w of all) {
+    const key = names.get(w.name) === 1 ? w.name : byNs.get(`${w.namespace}/${w.name}`) === 1 ? `${w.namespace}/${w.name}` : `${w.kind}/${w.namespace}/${w.name}`;
+    out[key] = w;
+  }
+  return out;
+}
+
+/** The result of looking a workload up by name (and namespace). */
+export type Lookup = { found: WorkloadSummary } | { ambiguous: string[] } | { missing: true };
+
+/** Finds one workload by name, or by namespace and name. */
+export function findWorkload(all: readonly WorkloadSummary[], name: string, namespace?: string): Lookup {
+  const hits = all.filter((w) => w.name === name && (namespace === undefined || w.namespace === namespace));
+  if (hits.length === 1) return { found: hits[0]! };
+  if (hits.length === 0) return { missing: true };
+  return { ambiguous: hits.map((w) => `${w.kind} ${w.namespace}/${w.name}`) };
+}
+
+/** One pod in /api/pods (K8 Highlander's fields). */
+export interface PodView {
+  name: string;
+  namespace: string;
+  status: string;
+  node: string;
+  age: string;
+  createdAt: string | null;
+  /** The workload it belongs to, and the leader whose epoch last wrote it. */
+  workload: string;
+  epoch: number;
+  leaderId: string;
+  clusterName: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/**
+ * The pods of this tenant's workloads, sorted by namespace and name. `leaders` maps each of
+ * them ("namespace/name") to the leader recorded in its status, which becomes `leaderId`.
+ */
+export function podViews(pods: readonly Readonly<V1Pod>[], leaders: ReadonlyMap<string, string>, clusterName: string, now: number): PodView[] {
+  return pods
+    .map((pod) => {
+      const workload = pod.metadata?.labels?.[WORKLOAD_LABEL] ?? '';
+      return { pod, workload, leader: leaders.get(`${pod.metadata?.namespace}/${workload}`) };
+    })
+    .filter((p): p is typeof p & { leader: string } => p.workload !== '' && p.leader !== undefined)
+    .map(({ pod, workload, leader }) => {
+      const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp) : undefined;
+      return {
+        name: pod.metadata?.name ?? '',
+        namespace: pod.metadata?.namespace ?? '',
+        status: pod.metadata?.deletionTimestamp ? 'Terminating' : (pod.status?.phase ?? 'Pending'),
+        node: pod.spec?.nodeName ?? '',
+        age: created ? formatAge(now - created.getTime()) : '',
+        createdAt: created ? created.toISOString() : null,
+        workload,
+        epoch: epochOf(pod.metadata?.annotations),
+        leaderId: leader,
+        clusterName,
+        labels: { ...pod.metadata?.labels },
+        annotations: { ...pod.metadata?.annotations },
+      };
+    })
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+}
+
+/** "3d4h", "2h5m", "4m3s", "9s", as kubectl shows an age. */
+export function formatAge(ms: number): string {
+  let s = Math.max(0, Math.round(ms / 1000));
+  const d = Math.floor(s / 86_400);
+  s -= d * 86_400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  if (d > 0) return `${d}d${h}h`;
+  if (h > 0) return `${h}h${m}m`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
+}
