@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: help deps lint typecheck test test-unit test-e2e cluster-up cluster-down \
+.PHONY: help deps lint format typecheck test test-unit test-e2e cluster-up cluster-down \
         services-up services-down build-cluster bench-failover bench-reconcile clean \
         demo demo-down \
         deploy-manifests
@@ -17,8 +17,12 @@ $(NODE_MODULES): package.json package-lock.json
 
 deps: $(NODE_MODULES) ## install npm dependencies from the lockfile
 
-lint: deps ## ESLint (type-aware; floating promises are errors)
+lint: deps ## ESLint (type-aware; floating promises are errors; layer boundaries) and Prettier's check
 	npx eslint --max-warnings=0 .
+	npx prettier --check --log-level warn .
+
+format: deps ## rewrite the sources in Prettier's format
+	npx prettier --write --log-level warn .
 
 typecheck: deps ## TypeScript, strict, for the code and the e2e tests
 	npx tsc -p tsconfig.json

@@ -36,7 +36,14 @@ export function childLabels(workload: string, user: Record<string, string> | und
 
 /** The controller owner reference to a CR (deleting the CR garbage-collects the child). */
 export function ownerRef(owner: { kind: string; metadata: { name: string; uid: string } }): V1OwnerReference {
-  return { apiVersion: API_VERSION, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: API_VERSION,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 /** The epoch a child was last written with (0 when unstamped: not ours yet). */

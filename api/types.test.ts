@@ -53,7 +53,14 @@ interface Crd {
   spec: {
     group: string;
     scope: string;
-    names: { kind: string; listKind: string; plural: string; singular: string; shortNames?: string[]; categories?: string[] };
+    names: {
+      kind: string;
+      listKind: string;
+      plural: string;
+      singular: string;
+      shortNames?: string[];
+      categories?: string[];
+    };
     versions: {
       name: string;
       served: boolean;
@@ -132,9 +139,29 @@ const DEFAULT_COLUMNS: Record<WorkloadKind, [string, string, string][]> = {
 const K8H_FIELDS: Record<WorkloadKind, string[]> = {
   WorkloadProcess: ['image', 'script', 'env', 'resources', 'restartPolicy', 'maxRestarts', 'gracePeriod'],
   WorkloadCronJob: ['image', 'script', 'env', 'resources', 'schedule', 'restartPolicy'],
-  WorkloadService: ['image', 'script', 'env', 'resources', 'replicas', 'ports', 'healthCheckPath', 'healthCheckPort', 'readinessTimeout'],
+  WorkloadService: [
+    'image',
+    'script',
+    'env',
+    'resources',
+    'replicas',
+    'ports',
+    'healthCheckPath',
+    'healthCheckPort',
+    'readinessTimeout',
+  ],
   WorkloadPersistent: [
-    ...['image', 'script', 'env', 'resources', 'replicas', 'ports', 'healthCheckPath', 'healthCheckPort', 'readinessTimeout'],
+    ...[
+      'image',
+      'script',
+      'env',
+      'resources',
+      'replicas',
+      'ports',
+      'healthCheckPath',
+      'healthCheckPort',
+      'readinessTimeout',
+    ],
     ...['persistentVolumes', 'serviceName'],
   ],
 };
@@ -168,7 +195,8 @@ for (const info of Object.values(WORKLOAD_KINDS)) {
 
     test('spec fields match SPEC_FIELDS and keep every K8 Highlander field', () => {
       assert.deepEqual(sorted(Object.keys(spec.properties ?? {})), sorted(SPEC_FIELDS[kind]));
-      for (const f of K8H_FIELDS[kind]) assert.ok(SPEC_FIELDS[kind].includes(f), `K8 Highlander field spec.${f} is missing`);
+      for (const f of K8H_FIELDS[kind])
+        assert.ok(SPEC_FIELDS[kind].includes(f), `K8 Highlander field spec.${f} is missing`);
       assert.deepEqual(sorted(spec.required ?? []), sorted(REQUIRED_SPEC_FIELDS[kind]));
       assert.deepEqual(root.required, ['spec']);
       // Servers (services, persistent sets) may run the image's entrypoint; one-off work needs a command.
@@ -190,9 +218,10 @@ for (const info of Object.values(WORKLOAD_KINDS)) {
       assert.equal(conditions?.['x-kubernetes-list-type'], 'map');
       assert.deepEqual(conditions?.['x-kubernetes-list-map-keys'], ['type']);
       assert.deepEqual(conditions?.items?.properties?.status?.enum, [...CONDITION_STATUSES]);
-      assert.deepEqual(sorted(Object.keys(conditions?.items?.properties ?? {})), sorted([
-        'type', 'status', 'observedGeneration', 'lastTransitionTime', 'reason', 'message',
-      ]));
+      assert.deepEqual(
+        sorted(Object.keys(conditions?.items?.properties ?? {})),
+        sorted(['type', 'status', 'observedGeneration', 'lastTransitionTime', 'reason', 'message']),
+      );
       assert.equal(status.properties?.observedGeneration?.type, 'integer');
       assert.equal(status.properties?.active?.type, 'boolean');
       assert.equal(status.properties?.healthy?.type, 'boolean');
@@ -228,13 +257,14 @@ for (const info of Object.values(WORKLOAD_KINDS)) {
       }
     });
 
-    test('printer columns: ACTIVE, HEALTHY, the kind\'s own, AGE', () => {
+    test("printer columns: ACTIVE, HEALTHY, the kind's own, AGE", () => {
       const columns = version.additionalPrinterColumns ?? [];
       const shown = columns.filter((c) => !c.priority).map((c) => [c.name, c.type, c.jsonPath]);
       assert.deepEqual(shown, DEFAULT_COLUMNS[kind]);
       for (const c of columns) {
         assert.ok(c.description, `column ${c.name} needs a description`);
-        if (!c.jsonPath.startsWith('.metadata.')) assert.ok(at(root, c.jsonPath), `column ${c.name}: ${c.jsonPath} is not in the schema`);
+        if (!c.jsonPath.startsWith('.metadata.'))
+          assert.ok(at(root, c.jsonPath), `column ${c.name}: ${c.jsonPath} is not in the schema`);
       }
     });
 
@@ -265,11 +295,14 @@ for (const info of Object.values(WORKLOAD_KINDS)) {
 
 /** Paths in `value` that `schema` does not declare: fields the API server would prune silently. */
 function undeclared(value: unknown, schema: Schema, path: string): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => (schema.items ? undeclared(v, schema.items, `${path}[${i}]`) : []));
+  if (Array.isArray(value))
+    return value.flatMap((v, i) => (schema.items ? undeclared(v, schema.items, `${path}[${i}]`) : []));
   if (value === null || typeof value !== 'object') return [];
   const out: string[] = [];
   for (const [k, v] of Object.entries(value)) {
-    const child = schema.properties?.[k] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+    const child =
+      schema.properties?.[k] ??
+      (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
     if (!child) out.push(`${path}.${k}`);
     else out.push(...undeclared(v, child, `${path}.${k}`));
   }
@@ -278,13 +311,17 @@ function undeclared(value: unknown, schema: Schema, path: string): string[] {
 
 // The seed lives beside the repository (../shared), so a bare clone skips this check.
 const seedPath = new URL('testkit/fixtures/seed/cr-sample-cronjob.yaml', repo);
-test('the K8 Highlander seed WorkloadCronJob uses only declared fields and has every required one', { skip: !existsSync(seedPath) }, () => {
-  const seed = parse(readFileSync(seedPath, 'utf8')) as {
-    kind: string;
-    spec: Record<string, unknown>;
-  };
-  assert.equal(seed.kind, 'WorkloadCronJob');
-  const schema = loadCrd(WORKLOAD_KINDS.WorkloadCronJob).spec.versions[0]!.schema.openAPIV3Schema.properties!.spec!;
-  assert.deepEqual(undeclared(seed.spec, schema, 'spec'), []);
-  for (const f of schema.required ?? []) assert.ok(f in seed.spec, `seed lacks spec.${f}`);
-});
+test(
+  'the K8 Highlander seed WorkloadCronJob uses only declared fields and has every required one',
+  { skip: !existsSync(seedPath) },
+  () => {
+    const seed = parse(readFileSync(seedPath, 'utf8')) as {
+      kind: string;
+      spec: Record<string, unknown>;
+    };
+    assert.equal(seed.kind, 'WorkloadCronJob');
+    const schema = loadCrd(WORKLOAD_KINDS.WorkloadCronJob).spec.versions[0]!.schema.openAPIV3Schema.properties!.spec!;
+    assert.deepEqual(undeclared(seed.spec, schema, 'spec'), []);
+    for (const f of schema.required ?? []) assert.ok(f in seed.spec, `seed lacks spec.${f}`);
+  },
+);

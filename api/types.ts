@@ -34,7 +34,15 @@ export const WORKLOAD_KINDS: Readonly<Record<WorkloadKind, Readonly<WorkloadKind
 export const WORKLOAD_CATEGORY = 'highlander';
 
 function kindInfo(kind: WorkloadKind, plural: string, singular: string, shortName: string): Readonly<WorkloadKindInfo> {
-  return Object.freeze({ kind, listKind: `${kind}List` as const, plural, singular, shortName, group: GROUP, version: VERSION });
+  return Object.freeze({
+    kind,
+    listKind: `${kind}List` as const,
+    plural,
+    singular,
+    shortName,
+    group: GROUP,
+    version: VERSION,
+  });
 }
 
 // ---- enumerations (the CRDs' `enum` lists; the test compares them) ----
@@ -314,11 +322,20 @@ const commonStatus: Record<keyof CommonWorkloadStatus, true> = {
   message: true,
   conditions: true,
 };
-const serviceStatus: Record<keyof WorkloadServiceStatus, true> = { ...commonStatus, readyReplicas: true, replicas: true };
+const serviceStatus: Record<keyof WorkloadServiceStatus, true> = {
+  ...commonStatus,
+  readyReplicas: true,
+  replicas: true,
+};
 
 /** Top-level spec field names of each kind, as the TypeScript types declare them. */
 export const SPEC_FIELDS: Readonly<Record<WorkloadKind, readonly string[]>> = Object.freeze({
-  WorkloadProcess: fieldsOf<WorkloadProcessSpec>({ ...commonSpec, restartPolicy: true, maxRestarts: true, gracePeriod: true }),
+  WorkloadProcess: fieldsOf<WorkloadProcessSpec>({
+    ...commonSpec,
+    restartPolicy: true,
+    maxRestarts: true,
+    gracePeriod: true,
+  }),
   WorkloadCronJob: fieldsOf<WorkloadCronJobSpec>({
     ...commonSpec,
     schedule: true,
@@ -337,7 +354,12 @@ export const SPEC_FIELDS: Readonly<Record<WorkloadKind, readonly string[]>> = Ob
 /** Top-level status field names of each kind, as the TypeScript types declare them. */
 export const STATUS_FIELDS: Readonly<Record<WorkloadKind, readonly string[]>> = Object.freeze({
   WorkloadProcess: fieldsOf<WorkloadProcessStatus>({ ...commonStatus, podName: true, restarts: true }),
-  WorkloadCronJob: fieldsOf<WorkloadCronJobStatus>({ ...commonStatus, lastScheduleTime: true, lastSuccessfulTime: true, activeJobs: true }),
+  WorkloadCronJob: fieldsOf<WorkloadCronJobStatus>({
+    ...commonStatus,
+    lastScheduleTime: true,
+    lastSuccessfulTime: true,
+    activeJobs: true,
+  }),
   WorkloadService: fieldsOf<WorkloadServiceStatus>(serviceStatus),
   WorkloadPersistent: fieldsOf<WorkloadPersistentStatus>(serviceStatus),
 });

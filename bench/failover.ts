@@ -47,7 +47,10 @@ async function benchBackend(backend: Backend): Promise<Record<string, unknown>> 
       leader.signal('SIGKILL');
       await leader.exited;
       const took = await follower.becameLeader(timings.leaseMs + 10_000, from);
-      const lastRenew = Math.max(...leader.logs('renewed').map((l) => num(l.renewSentAt)), ...leader.logs('became leader').map((l) => num(l.leaderAt)));
+      const lastRenew = Math.max(
+        ...leader.logs('renewed').map((l) => num(l.renewSentAt)),
+        ...leader.logs('became leader').map((l) => num(l.leaderAt)),
+      );
       crashOverhead.push(num(took.leaderAt) - (lastRenew + timings.leaseMs));
       crashFromKill.push(num(took.leaderAt) - killedAt);
       renew.push(...leader.logs('renewed').map((l) => num(l.latencyMs)));

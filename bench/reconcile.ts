@@ -53,21 +53,45 @@ const script = { commands: ['sleep 3600'] };
 
 /** The four kinds: how a CR is named and specified, and which child counts as "its child". */
 const KINDS = [
-  { kind: 'WorkloadProcess', plural: 'workloadprocesses', prefix: 'proc', child: 'Pod', spec: { image: 'busybox', script } },
-  { kind: 'WorkloadCronJob', plural: 'workloadcronjobs', prefix: 'cron', child: 'CronJob', spec: { image: 'busybox', script, schedule: '0 3 1 1 *' } },
   {
-    kind: 'WorkloadService', plural: 'workloadservices', prefix: 'svc', child: 'Deployment',
+    kind: 'WorkloadProcess',
+    plural: 'workloadprocesses',
+    prefix: 'proc',
+    child: 'Pod',
+    spec: { image: 'busybox', script },
+  },
+  {
+    kind: 'WorkloadCronJob',
+    plural: 'workloadcronjobs',
+    prefix: 'cron',
+    child: 'CronJob',
+    spec: { image: 'busybox', script, schedule: '0 3 1 1 *' },
+  },
+  {
+    kind: 'WorkloadService',
+    plural: 'workloadservices',
+    prefix: 'svc',
+    child: 'Deployment',
     spec: { image: 'busybox', script, replicas: 1, ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }] },
   },
   {
-    kind: 'WorkloadPersistent', plural: 'workloadpersistents', prefix: 'sts', child: 'StatefulSet',
+    kind: 'WorkloadPersistent',
+    plural: 'workloadpersistents',
+    prefix: 'sts',
+    child: 'StatefulSet',
     spec: { image: 'busybox', script, replicas: 1, ports: [{ name: 'tcp', containerPort: 9000 }] },
   },
 ] as const;
 type Kind = (typeof KINDS)[number]['kind'];
 
 /** Child collections the bench watches in its namespace. */
-const CHILD_PATHS = ['/api/v1/namespaces/NS/pods', '/api/v1/namespaces/NS/services', '/apis/apps/v1/namespaces/NS/deployments', '/apis/apps/v1/namespaces/NS/statefulsets', '/apis/batch/v1/namespaces/NS/cronjobs'];
+const CHILD_PATHS = [
+  '/api/v1/namespaces/NS/pods',
+  '/api/v1/namespaces/NS/services',
+  '/apis/apps/v1/namespaces/NS/deployments',
+  '/apis/apps/v1/namespaces/NS/statefulsets',
+  '/apis/batch/v1/namespaces/NS/cronjobs',
+];
 
 /** What the watches saw of one CR; times are performance.now() at the event's arrival. */
 interface CrTrack {
@@ -84,7 +108,12 @@ interface CrTrack {
 
 type CR = KubernetesObject & {
   metadata: { name: string; generation?: number };
-  status?: { epoch?: number; leader?: string; observedGeneration?: number; conditions?: { type: string; status: string }[] };
+  status?: {
+    epoch?: number;
+    leader?: string;
+    observedGeneration?: number;
+    conditions?: { type: string; status: string }[];
+  };
 };
 
 const log = (msg: string): void => void process.stderr.write(`[bench reconcile] ${msg}\n`);
@@ -226,7 +255,9 @@ async function operatorIdentity(kc: KubeConfig): Promise<OperatorIdentity> {
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
   // Shared with other tests that run the operator as this ServiceAccount: create, never delete.
   await core.createNamespace({ body: { metadata: { name: SA.namespace } } }).catch(ignoreConflict);
-  await core.createNamespacedServiceAccount({ namespace: SA.namespace, body: { metadata: { name: SA.name } } }).catch(ignoreConflict);
+  await core
+    .createNamespacedServiceAccount({ namespace: SA.namespace, body: { metadata: { name: SA.name } } })
+    .catch(ignoreConflict);
   await rbac
     .createClusterRoleBinding({
       body: {
@@ -244,7 +275,10 @@ async function operatorIdentity(kc: KubeConfig): Promise<OperatorIdentity> {
   const token = tr.status?.token;
   if (!token) throw new Error(`bench: TokenRequest for ${SA_USER} returned no token`);
   const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { jti?: string };
-  if (!claims.jti) throw new Error('bench: the ServiceAccount token has no jti claim; cannot tell our requests apart in the audit log');
+  if (!claims.jti)
+    throw new Error(
+      'bench: the ServiceAccount token has no jti claim; cannot tell our requests apart in the audit log',
+    );
 
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('bench: the admin kubeconfig has no current cluster');
@@ -270,7 +304,8 @@ async function operatorIdentity(kc: KubeConfig): Promise<OperatorIdentity> {
       await asOperator.listClusterCustomObject({ group: GROUP, version: 'v1', plural: 'workloadprocesses', limit: 1 });
       break;
     } catch (err) {
-      if (performance.now() > deadline) throw new Error(`bench: ${SA_USER} still cannot list CRs after 30 s: ${String(err)}`, { cause: err });
+      if (performance.now() > deadline)
+        throw new Error(`bench: ${SA_USER} still cannot list CRs after 30 s: ${String(err)}`, { cause: err });
       await sleep(250);
     }
   }
@@ -297,7 +332,11 @@ interface Watching {
 }
 
 /** Watches one collection for the whole run, resuming from the last resourceVersion if a watch ends. */
-function watchCollection(kc: KubeConfig, path: string, onEvent: (type: string, obj: KubernetesObject, at: number) => void): Watching {
+function watchCollection(
+  kc: KubeConfig,
+  path: string,
+  onEvent: (type: string, obj: KubernetesObject, at: number) => void,
+): Watching {
   const watch = new Watch(kc);
   let markOpen = (): void => undefined;
   const opened = new Promise<void>((resolve) => (markOpen = resolve));
@@ -360,7 +399,9 @@ function watchNamespace(kc: KubeConfig, ns: string, tracks: Map<string, CrTrack>
       const t = track(kind, cr.metadata.name);
       t.addedAt ??= at;
       const s = cr.status;
-      const ready = s?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && s.observedGeneration === cr.metadata.generation;
+      const ready =
+        s?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' &&
+        s.observedGeneration === cr.metadata.generation;
       if (ready) t.readyAt ??= at;
       if (s?.epoch !== undefined && s.epoch !== t.epoch) {
         t.epoch = s.epoch;
@@ -382,7 +423,10 @@ function watchNamespace(kc: KubeConfig, ns: string, tracks: Map<string, CrTrack>
     }),
   );
   const all = [...watches, ...children];
-  return { opened: Promise.all(all.map((w) => w.opened)).then(() => undefined), stop: () => all.forEach((w) => w.stop()) };
+  return {
+    opened: Promise.all(all.map((w) => w.opened)).then(() => undefined),
+    stop: () => all.forEach((w) => w.stop()),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,7 +446,13 @@ async function createAll(custom: CustomObjectsApi, ns: string): Promise<number> 
     const k = KINDS[i % KINDS.length]!;
     const name = `${k.prefix}-${String(Math.floor(i / KINDS.length)).padStart(5, '0')}`;
     const p: Promise<void> = custom
-      .createNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: ns, plural: k.plural, body: { apiVersion: `${GROUP}/v1`, kind: k.kind, metadata: { name }, spec: k.spec } })
+      .createNamespacedCustomObject({
+        group: GROUP,
+        version: 'v1',
+        namespace: ns,
+        plural: k.plural,
+        body: { apiVersion: `${GROUP}/v1`, kind: k.kind, metadata: { name }, spec: k.spec },
+      })
       .then(
         () => undefined,
         (err: unknown) => void failures.push(err),
@@ -423,7 +473,11 @@ async function memoryMb(port: number): Promise<{ rss: number; heapUsed: number; 
     if (v === undefined) throw new Error(`bench: :${port}/metrics has no ${name}`);
     return round1(v / 2 ** 20);
   };
-  return { rss: mb('process_resident_memory_bytes'), heapUsed: mb('nodejs_heap_size_used_bytes'), external: mb('nodejs_external_memory_bytes') };
+  return {
+    rss: mb('process_resident_memory_bytes'),
+    heapUsed: mb('nodejs_heap_size_used_bytes'),
+    external: mb('nodejs_external_memory_bytes'),
+  };
 }
 
 /** An operator's CPU seconds so far (user + system). */
@@ -473,7 +527,12 @@ async function readFrom(path: string, offset: number): Promise<string> {
  * since `mark`. The API server rotates a full log (100 MB) to audit-<time>.log: the marked file
  * is read from the mark on, files written to after the mark in full.
  */
-async function auditedRequests(mark: AuditMark, credentialId: string, fromMs: number, toMs: number): Promise<AuditEvent[]> {
+async function auditedRequests(
+  mark: AuditMark,
+  credentialId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<AuditEvent[]> {
   const dir = dirname(AUDIT_LOG);
   const out: AuditEvent[] = [];
   for (const file of (await readdir(dir)).filter((f) => /^audit(-.+)?\.log$/.test(f))) {
@@ -507,7 +566,8 @@ function breakdown(events: readonly AuditEvent[]): Record<string, number> {
   return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
 }
 
-const isLease = (e: AuditEvent): boolean => e.objectRef?.apiGroup === 'coordination.k8s.io' && e.objectRef.resource === 'leases';
+const isLease = (e: AuditEvent): boolean =>
+  e.objectRef?.apiGroup === 'coordination.k8s.io' && e.objectRef.resource === 'leases';
 const resourceOf = (e: AuditEvent): string => {
   const r = e.objectRef;
   const name = `${r?.resource ?? '?'}${r?.subresource ? `/${r.subresource}` : ''}`;
@@ -524,8 +584,13 @@ async function startOperator(name: string, env: Record<string, string>, lead: bo
     else await p.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
   } catch (err) {
     await p.kill();
-    const hint = lead ? ' Is another operator of tenant `default` running (an e2e test)? The bench needs the lease to itself.' : '';
-    throw new Error(`bench: operator ${name} did not ${lead ? 'become leader' : 'see the leader'} within ${seconds(STARTUP_MS)}.${hint}\n${String(err)}`, { cause: err });
+    const hint = lead
+      ? ' Is another operator of tenant `default` running (an e2e test)? The bench needs the lease to itself.'
+      : '';
+    throw new Error(
+      `bench: operator ${name} did not ${lead ? 'become leader' : 'see the leader'} within ${seconds(STARTUP_MS)}.${hint}\n${String(err)}`,
+      { cause: err },
+    );
   }
   return p;
 }
@@ -542,7 +607,9 @@ async function readyz(p: OperatorProcess, ms: number): Promise<void> {
   const { port } = portOf(p);
   const deadline = performance.now() + ms;
   for (;;) {
-    const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(
+      () => undefined,
+    );
     if (res?.ok) return;
     if (performance.now() > deadline) throw new Error(`bench: operator ${p.name} not ready within ${seconds(ms)}`);
     await sleep(250);
@@ -588,7 +655,9 @@ async function createPhase(run: Run): Promise<void> {
   const leaderCpu0 = await cpuSeconds(leaderPort);
   const followerCpu0 = await cpuSeconds(followerPort);
   const custom = run.kc.makeApiClient(CustomObjectsApi);
-  diag.create_rate_achieved = round1(await withDeadline(createAll(custom, run.ns.name), (N / RATE) * 1000 + 120_000, `creating ${N} CRs`));
+  diag.create_rate_achieved = round1(
+    await withDeadline(createAll(custom, run.ns.name), (N / RATE) * 1000 + 120_000, `creating ${N} CRs`),
+  );
 
   const progress = (): string => {
     const a = seen(run);
@@ -606,12 +675,17 @@ async function createPhase(run: Run): Promise<void> {
   diag.create_leader_cpu_percent = cpuPercent(leaderCpu0, await cpuSeconds(leaderPort), readyMs);
   diag.create_follower_cpu_percent = cpuPercent(followerCpu0, await cpuSeconds(followerPort), readyMs);
   diag.create_loadavg_1m = round1(loadavg()[0] ?? 0);
-  diag.create_requests = breakdown((await auditedRequests(audit, run.id.credentialId, createdWall, Date.now())).filter((e) => !isLease(e)));
+  diag.create_requests = breakdown(
+    (await auditedRequests(audit, run.id.credentialId, createdWall, Date.now())).filter((e) => !isLease(e)),
+  );
 
   const a = seen(run);
   const leaderId = portOf(run.leader).identity;
   const foreign = a.find((t) => t.leader !== leaderId);
-  if (foreign) throw new Error(`bench: a CR's status names leader ${foreign.leader}, not ours (${leaderId}): another operator of tenant default is reconciling`);
+  if (foreign)
+    throw new Error(
+      `bench: a CR's status names leader ${foreign.leader}, not ours (${leaderId}): another operator of tenant default is reconciling`,
+    );
   const toChild = (ts: CrTrack[]): number[] => ts.map((t) => t.childAt! - t.addedAt!);
   const toReady = (ts: CrTrack[]): number[] => ts.map((t) => t.readyAt! - t.addedAt!);
   out.create_to_child_ms_p50 = round1(percentile(toChild(a), 50));
@@ -622,7 +696,15 @@ async function createPhase(run: Run): Promise<void> {
     KINDS.map(({ kind }) => {
       const k = a.filter((t) => t.kind === kind);
       const [c, r] = [toChild(k), toReady(k)];
-      return [kind, { child_ms_p50: round1(percentile(c, 50)), child_ms_p99: round1(percentile(c, 99)), ready_ms_p50: round1(percentile(r, 50)), ready_ms_p99: round1(percentile(r, 99)) }];
+      return [
+        kind,
+        {
+          child_ms_p50: round1(percentile(c, 50)),
+          child_ms_p99: round1(percentile(c, 99)),
+          ready_ms_p50: round1(percentile(r, 50)),
+          ready_ms_p99: round1(percentile(r, 99)),
+        },
+      ];
     }),
   );
   diag.reconcile = reconcileDiag(await scrape(leaderPort));
@@ -634,7 +716,11 @@ async function memoryPhase(run: Run): Promise<void> {
   const follower = await memoryMb(portOf(run.follower).port);
   run.out.rss_mb = leader.rss;
   run.out.rss_follower_mb = follower.rss;
-  Object.assign(run.diag, { leader_heap_used_mb: leader.heapUsed, leader_external_mb: leader.external, follower_heap_used_mb: follower.heapUsed });
+  Object.assign(run.diag, {
+    leader_heap_used_mb: leader.heapUsed,
+    leader_external_mb: leader.external,
+    follower_heap_used_mb: follower.heapUsed,
+  });
 }
 
 /**
@@ -644,7 +730,12 @@ async function memoryPhase(run: Run): Promise<void> {
 async function takeoverPhase(run: Run): Promise<void> {
   const { out, diag } = run;
   const epoch0 = Number(run.leader.logs('became leader')[0]?.epoch);
-  await until(() => seen(run).every((t) => t.epoch === epoch0), 30_000, `every status.epoch = ${epoch0}`, () => `${seen(run).filter((t) => t.epoch === epoch0).length}/${N}`);
+  await until(
+    () => seen(run).every((t) => t.epoch === epoch0),
+    30_000,
+    `every status.epoch = ${epoch0}`,
+    () => `${seen(run).filter((t) => t.epoch === epoch0).length}/${N}`,
+  );
   const takerPort = portOf(run.follower).port;
   const from = run.follower.lines.length;
   const sampler = new DepthSampler().start(takerPort);
@@ -658,13 +749,20 @@ async function takeoverPhase(run: Run): Promise<void> {
   const epoch = Number(took.epoch);
   out.failover_ms = Number(took.leaderAt) - killedWall;
   const moved = (): CrTrack[] => seen(run).filter((t) => t.epoch === epoch);
-  await until(() => moved().length === N, 120_000 + N * 50, `every status.epoch = ${epoch}`, () => `${moved().length}/${N} at the new epoch, queue depth ${sampler.last}`);
+  await until(
+    () => moved().length === N,
+    120_000 + N * 50,
+    `every status.epoch = ${epoch}`,
+    () => `${moved().length}/${N} at the new epoch, queue depth ${sampler.last}`,
+  );
   out.takeover_s = round1((Math.max(...moved().map((t) => t.epochAt!)) - killedAt) / 1000);
   sampler.stop();
   diag.takeover_queue_depth_max = sampler.max;
   diag.takeover_leader_cpu_percent = cpuPercent(cpu0, await cpuSeconds(takerPort), performance.now() - killedAt);
   // Includes the dead leader's watches, which end (ResponseComplete) when its connections drop.
-  diag.takeover_requests = breakdown((await auditedRequests(audit, run.id.credentialId, killedWall, Date.now())).filter((e) => !isLease(e)));
+  diag.takeover_requests = breakdown(
+    (await auditedRequests(audit, run.id.credentialId, killedWall, Date.now())).filter((e) => !isLease(e)),
+  );
   diag.takeover_reconcile = reconcileDiag(await scrape(takerPort));
   await run.leader.exited;
   run.leader = run.follower;
@@ -679,7 +777,12 @@ async function idlePhase(run: Run): Promise<void> {
   const quiet = new DepthSampler().start(portOf(run.leader).port);
   run.samplers.push(quiet);
   await sleep(1500);
-  await until(() => performance.now() - run.lastCrEventAt > 5000 && quiet.last === 0, 120_000, 'quiet (no CR events for 5 s, empty workqueues)', () => `queue depth ${quiet.last}`);
+  await until(
+    () => performance.now() - run.lastCrEventAt > 5000 && quiet.last === 0,
+    120_000,
+    'quiet (no CR events for 5 s, empty workqueues)',
+    () => `queue depth ${quiet.last}`,
+  );
   quiet.stop();
   const mark = await auditMark();
   const fromMs = Date.now();
@@ -688,7 +791,10 @@ async function idlePhase(run: Run): Promise<void> {
   const toMs = Date.now();
   await sleep(2000); // the audit backend writes an entry once the response has completed
   const events = await auditedRequests(mark, run.id.credentialId, fromMs, toMs);
-  if (events.length === 0) throw new Error(`bench: no audit entries for ${SA_USER} in the idle window, not even lease renewals: is the audit policy active?`);
+  if (events.length === 0)
+    throw new Error(
+      `bench: no audit entries for ${SA_USER} in the idle window, not even lease renewals: is the audit policy active?`,
+    );
   const perMin = (n: number): number => round1((n * 60_000) / (toMs - fromMs));
   const nonLease = events.filter((e) => !isLease(e));
   out.idle_api_requests_per_min = perMin(nonLease.length);
@@ -703,7 +809,9 @@ async function idlePhase(run: Run): Promise<void> {
  */
 async function main(): Promise<Record<string, unknown>> {
   if (!existsSync(AUDIT_LOG)) {
-    throw new Error(`bench: no audit log at ${AUDIT_LOG}; the API server must run with e2e/cluster/audit-policy.yaml (restart the cluster with e2e/cluster/up.sh)`);
+    throw new Error(
+      `bench: no audit log at ${AUDIT_LOG}; the API server must run with e2e/cluster/audit-policy.yaml (restart the cluster with e2e/cluster/up.sh)`,
+    );
   }
   const kc = loadKubeConfig();
   const cleanups: (() => Promise<void>)[] = [];
@@ -728,7 +836,20 @@ async function main(): Promise<Record<string, unknown>> {
     const follower = await startOperator('rec-b', env, false);
     procs.push(follower);
     await readyz(follower, STARTUP_MS);
-    const run: Run = { kc, id, ns, env, tracks, procs, leader, follower, samplers, lastCrEventAt: performance.now(), out: { bench: 'reconcile', crs: N, rate: RATE }, diag: {} };
+    const run: Run = {
+      kc,
+      id,
+      ns,
+      env,
+      tracks,
+      procs,
+      leader,
+      follower,
+      samplers,
+      lastCrEventAt: performance.now(),
+      out: { bench: 'reconcile', crs: N, rate: RATE },
+      diag: {},
+    };
     onCrEvent = () => (run.lastCrEventAt = performance.now());
     log(`operators up (leader ${leader.name}); namespace ${ns.name}; creating ${N} CRs at ${RATE}/s`);
 
@@ -754,14 +875,25 @@ async function removeNamespace(kc: KubeConfig, ns: TestNamespace): Promise<void>
   const custom = kc.makeApiClient(CustomObjectsApi);
   log(`deleting namespace ${ns.name}`);
   // Deleting the CRs first is faster than waiting for the namespace controller to get to them.
-  await Promise.all(KINDS.map(({ plural }) => custom.deleteCollectionNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: ns.name, plural })));
+  await Promise.all(
+    KINDS.map(({ plural }) =>
+      custom.deleteCollectionNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: ns.name, plural }),
+    ),
+  );
   await ns.remove();
   const deadline = performance.now() + 300_000;
   for (const { plural } of KINDS) {
     for (;;) {
-      const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: ns.name, plural, limit: 1 })) as { items: unknown[] };
+      const list = (await custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: 'v1',
+        namespace: ns.name,
+        plural,
+        limit: 1,
+      })) as { items: unknown[] };
       if (list.items.length === 0) break;
-      if (performance.now() > deadline) throw new Error(`bench: ${plural} in ${ns.name} still exist 300 s after deleting the namespace`);
+      if (performance.now() > deadline)
+        throw new Error(`bench: ${plural} in ${ns.name} still exist 300 s after deleting the namespace`);
       await sleep(500);
     }
   }

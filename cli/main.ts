@@ -45,8 +45,16 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
       'check a config file (as run loads it, HIGHLANDER_* variables applied) and custom resource files against the CRDs, ' +
         'as the API server would with strict field validation; exit 2 on any problem',
     )
-    .option('-c, --config <file>', 'config file (default: $CONFIG_PATH; without it and without -f: defaults and environment)')
-    .option('-f, --filename <file>', 'custom resource file or directory, multi-document YAML or JSON; - reads stdin (repeatable)', collect, [])
+    .option(
+      '-c, --config <file>',
+      'config file (default: $CONFIG_PATH; without it and without -f: defaults and environment)',
+    )
+    .option(
+      '-f, --filename <file>',
+      'custom resource file or directory, multi-document YAML or JSON; - reads stdin (repeatable)',
+      collect,
+      [],
+    )
     .action(async (opts: { config?: string; filename: string[] }) => {
       let validator: CrValidator | undefined;
       const r = await runValidate(
@@ -60,23 +68,35 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
 
   program
     .command('status')
-    .description("show a running operator's view: this replica's role, the leader, lock store, readiness, workloads, failovers")
-    .option('--url <url>', 'the operator\'s HTTP address (default: http://127.0.0.1:$HIGHLANDER_PORT, else port 8080)')
+    .description(
+      "show a running operator's view: this replica's role, the leader, lock store, readiness, workloads, failovers",
+    )
+    .option('--url <url>', "the operator's HTTP address (default: http://127.0.0.1:$HIGHLANDER_PORT, else port 8080)")
     .option('--timeout <ms>', 'how long to wait for each answer', '5000')
     .option('--json', 'print the raw answers as JSON')
     .action(async (opts: { url?: string; timeout: string; json?: boolean }) => {
       const timeoutMs = Number(opts.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new ConfigError([`--timeout: must be a positive number of milliseconds (got ${opts.timeout})`], 'command line');
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+        throw new ConfigError(
+          [`--timeout: must be a positive number of milliseconds (got ${opts.timeout})`],
+          'command line',
+        );
       const url = opts.url ?? defaultStatusUrl(env);
       const { report, raw } = await fetchStatusReport(url, { timeoutMs });
-      process.stdout.write(opts.json ? `${JSON.stringify({ url: report.url, ...raw }, null, 2)}\n` : formatStatus(report, Date.now()));
+      process.stdout.write(
+        opts.json ? `${JSON.stringify({ url: report.url, ...raw }, null, 2)}\n` : formatStatus(report, Date.now()),
+      );
     });
 
   return program;
 }
 
 /** Resolves after SIGTERM/SIGINT once `stop` finished; a second signal or the grace period forces exit. */
-function waitForSignal(log: ReturnType<typeof createLogger>, stop: () => Promise<void>, graceMs: number): Promise<void> {
+function waitForSignal(
+  log: ReturnType<typeof createLogger>,
+  stop: () => Promise<void>,
+  graceMs: number,
+): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {

@@ -39,12 +39,29 @@ const statusBody = {
 const workloadsBody = {
   status: 'success',
   data: {
-    'sample-cronjob': { name: 'sample-cronjob', namespace: 'default', kind: 'WorkloadCronJob', type: 'cronjob', active: true, healthy: true, phase: 'Scheduled' },
+    'sample-cronjob': {
+      name: 'sample-cronjob',
+      namespace: 'default',
+      kind: 'WorkloadCronJob',
+      type: 'cronjob',
+      active: true,
+      healthy: true,
+      phase: 'Scheduled',
+    },
     api: { name: 'api', namespace: 'web', kind: 'WorkloadService', active: true, healthy: false, phase: 'Progressing' },
     'ops/api': { name: 'api', namespace: 'ops', kind: 'WorkloadService', active: false, healthy: false, phase: '' },
   },
 };
-const dbinfoBody = { status: 'success', data: { storageType: 'redis', lockName: 'highlander-leader-lock:blue', tenant: 'blue', reachable: true, address: '127.0.0.1:6379' } };
+const dbinfoBody = {
+  status: 'success',
+  data: {
+    storageType: 'redis',
+    lockName: 'highlander-leader-lock:blue',
+    tenant: 'blue',
+    reachable: true,
+    address: '127.0.0.1:6379',
+  },
+};
 const failoversBody = {
   status: 'success',
   data: [
@@ -76,7 +93,10 @@ describe('status: decoding', () => {
 
   test('failovers come newest first; nulls become blanks', () => {
     const f = decodeFailovers(envelope(failoversBody));
-    assert.deepEqual(f.map((x) => x.epoch), [7, 6, 5]);
+    assert.deepEqual(
+      f.map((x) => x.epoch),
+      [7, 6, 5],
+    );
     assert.equal(f[2]!.from, '');
     assert.equal(f[2]!.durationMs, undefined);
   });
@@ -89,7 +109,10 @@ describe('status: decoding', () => {
   });
 
   test('readiness is the HTTP code; the reasons come along', () => {
-    assert.deepEqual(decodeReady({ status: 'not ready', reasons: ['caches not synced yet'] }, 503), { ready: false, reasons: ['caches not synced yet'] });
+    assert.deepEqual(decodeReady({ status: 'not ready', reasons: ['caches not synced yet'] }, 503), {
+      ready: false,
+      reasons: ['caches not synced yet'],
+    });
   });
 
   test('a database URL is shown without its password', () => {
@@ -144,7 +167,13 @@ describe('status: the summary', () => {
       report({
         status: { ...report().status, isLeader: false, currentLeader: '' },
         ready: { ready: false, reasons: ['lock store unreachable: connect ECONNREFUSED', 'caches not synced yet'] },
-        lockStore: { storageType: 'redis', lockName: 'l', address: '', reachable: false, lastError: 'connect ECONNREFUSED' },
+        lockStore: {
+          storageType: 'redis',
+          lockName: 'l',
+          address: '',
+          reachable: false,
+          lastError: 'connect ECONNREFUSED',
+        },
         workloads: [],
         failovers: [],
       }),
@@ -158,8 +187,17 @@ describe('status: the summary', () => {
   });
 
   test('an operator without /api/failovers, and a long history cut to the last five', () => {
-    assert.match(formatStatus(report({ failovers: undefined }), NOW), /^Recent failovers: not served by this operator \(\/api\/failovers answered 404\)$/m);
-    const many = Array.from({ length: 8 }, (_, i) => ({ at: new Date(NOW - i * 60_000).toISOString(), from: 'x', to: 'y', epoch: 20 - i, durationMs: 10 }));
+    assert.match(
+      formatStatus(report({ failovers: undefined }), NOW),
+      /^Recent failovers: not served by this operator \(\/api\/failovers answered 404\)$/m,
+    );
+    const many = Array.from({ length: 8 }, (_, i) => ({
+      at: new Date(NOW - i * 60_000).toISOString(),
+      from: 'x',
+      to: 'y',
+      epoch: 20 - i,
+      durationMs: 10,
+    }));
     const out = formatStatus(report({ failovers: many }), NOW);
     assert.match(out, /^Recent failovers \(5 of 8\)$/m);
     assert.deepEqual(out.match(/ x +y +\d+ /g)?.length, 5);
@@ -169,6 +207,12 @@ describe('status: the summary', () => {
     assert.equal(ago('2025-03-01T11:00:00Z', NOW), '1h0m0s ago');
     assert.equal(ago('2025-03-01T12:00:05Z', NOW), 'in 5s');
     assert.equal(ago('garbage', NOW), 'unknown time');
-    assert.deepEqual(table([['A', 'BB'], ['ccc', 'd']]), ['  A    BB', '  ccc  d']);
+    assert.deepEqual(
+      table([
+        ['A', 'BB'],
+        ['ccc', 'd'],
+      ]),
+      ['  A    BB', '  ccc  d'],
+    );
   });
 });

@@ -82,12 +82,17 @@ export async function fetchStatusReport(
   const get = async (route: string, accept: (code: number) => boolean): Promise<{ code: number; body: unknown }> => {
     let res: Response;
     try {
-      res = await (opts.fetch ?? fetch)(`${base}${route}`, { signal: AbortSignal.timeout(opts.timeoutMs), headers: { accept: 'application/json' } });
+      res = await (opts.fetch ?? fetch)(`${base}${route}`, {
+        signal: AbortSignal.timeout(opts.timeoutMs),
+        headers: { accept: 'application/json' },
+      });
     } catch (err) {
       throw new StatusFetchError(`cannot reach the operator at ${base}: ${reason(err, opts.timeoutMs)}`);
     }
     if (!accept(res.status)) {
-      throw new StatusFetchError(`${base}${route} answered ${res.status} ${res.statusText}; is ${base} a Highlander operator?`);
+      throw new StatusFetchError(
+        `${base}${route} answered ${res.status} ${res.statusText}; is ${base} a Highlander operator?`,
+      );
     }
     if (res.status === 404) return { code: 404, body: undefined };
     try {
@@ -126,7 +131,8 @@ export async function fetchStatusReport(
 }
 
 function reason(err: unknown, timeoutMs: number): string {
-  if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+    return `no answer within ${timeoutMs} ms`;
   const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   if (cause?.code === 'ECONNREFUSED') return 'connection refused (is the operator running, and on this port?)';
   if (cause?.code) return `${cause.message ?? cause.code} (${cause.code})`;
@@ -149,7 +155,8 @@ export function decodeStatus(data: unknown): StatusData {
     isLeader: d.isLeader === true,
     leaderID: text(d.leaderID),
     leaderSince: typeof d.leaderSince === 'string' && d.leaderSince ? d.leaderSince : null,
-    lastLeaderTransition: typeof d.lastLeaderTransition === 'string' && d.lastLeaderTransition ? d.lastLeaderTransition : null,
+    lastLeaderTransition:
+      typeof d.lastLeaderTransition === 'string' && d.lastLeaderTransition ? d.lastLeaderTransition : null,
     currentLeader: text(d.currentLeader),
     lastLeader: text(d.lastLeader),
     epoch: typeof d.epoch === 'number' ? d.epoch : undefined,
@@ -176,7 +183,9 @@ export function decodeWorkloads(data: unknown): WorkloadRow[] {
         phase: text(w.phase),
       };
     })
-    .sort((a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    .sort(
+      (a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
+    );
 }
 
 /** /api/dbinfo data; an address that is a URL is shown without its password. */
@@ -232,7 +241,10 @@ export function formatStatus(r: StatusReport, now: number): string {
   field('tenant', `${s.tenant || '?'}, cluster ${s.clusterName || '?'}`);
   field('lock store', lockLine(r.lockStore, s.storageType));
   field('ready', r.ready.ready ? 'yes' : `NO: ${r.ready.reasons.join('; ') || 'no reason given'}`);
-  field('history', `${plural(s.failoverCount, 'takeover')} from another leader, ${plural(s.leadershipTransitions, 'leadership transition')} (this replica)`);
+  field(
+    'history',
+    `${plural(s.failoverCount, 'takeover')} from another leader, ${plural(s.leadershipTransitions, 'leadership transition')} (this replica)`,
+  );
 
   lines.push('', `Workloads (${r.workloads.length})`);
   if (r.workloads.length === 0) lines.push('  none');
@@ -240,7 +252,13 @@ export function formatStatus(r: StatusReport, now: number): string {
     lines.push(
       ...table([
         ['KIND', 'NAMESPACE/NAME', 'ACTIVE', 'HEALTHY', 'PHASE'],
-        ...r.workloads.map((w) => [w.kind || '?', `${w.namespace}/${w.name}`, yesNo(w.active), yesNo(w.healthy), w.phase || '-']),
+        ...r.workloads.map((w) => [
+          w.kind || '?',
+          `${w.namespace}/${w.name}`,
+          yesNo(w.active),
+          yesNo(w.healthy),
+          w.phase || '-',
+        ]),
       ]),
     );
   }
@@ -249,13 +267,22 @@ export function formatStatus(r: StatusReport, now: number): string {
     lines.push('', 'Recent failovers: not served by this operator (/api/failovers answered 404)');
   } else {
     const recent = r.failovers.slice(0, RECENT_FAILOVERS);
-    lines.push('', `Recent failovers (${recent.length < r.failovers.length ? `${recent.length} of ${r.failovers.length}` : r.failovers.length})`);
+    lines.push(
+      '',
+      `Recent failovers (${recent.length < r.failovers.length ? `${recent.length} of ${r.failovers.length}` : r.failovers.length})`,
+    );
     if (recent.length === 0) lines.push('  none');
     else {
       lines.push(
         ...table([
           ['AT', 'FROM', 'TO', 'EPOCH', 'TOOK'],
-          ...recent.map((f) => [`${f.at} (${ago(f.at, now)})`, f.from || '-', f.to || '-', f.epoch === undefined ? '-' : String(f.epoch), duration(f.durationMs)]),
+          ...recent.map((f) => [
+            `${f.at} (${ago(f.at, now)})`,
+            f.from || '-',
+            f.to || '-',
+            f.epoch === undefined ? '-' : String(f.epoch),
+            duration(f.durationMs),
+          ]),
         ]),
       );
     }
@@ -277,7 +304,12 @@ function lockLine(l: LockStoreInfo, fallbackType: string): string {
   const parts = [l.storageType || fallbackType || '?'];
   if (l.address) parts.push(`at ${l.address}`);
   if (l.lockName) parts.push(`lock ${l.lockName}`);
-  const state = l.reachable === undefined ? 'reachability unknown' : l.reachable ? 'reachable' : `UNREACHABLE${l.lastError ? `: ${l.lastError}` : ''}`;
+  const state =
+    l.reachable === undefined
+      ? 'reachability unknown'
+      : l.reachable
+        ? 'reachable'
+        : `UNREACHABLE${l.lastError ? `: ${l.lastError}` : ''}`;
   return `${parts.join(' ')}, ${state}`;
 }
 

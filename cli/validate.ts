@@ -54,7 +54,8 @@ export async function runValidate(opts: ValidateOptions, io: ValidateIO): Promis
   for (const file of opts.files) {
     let sources: { name: string; text: string }[];
     try {
-      sources = file === '-' ? [{ name: '<stdin>', text: await (io.readStdin ?? readStdin)() }] : readSources(file, read);
+      sources =
+        file === '-' ? [{ name: '<stdin>', text: await (io.readStdin ?? readStdin)() }] : readSources(file, read);
     } catch (e) {
       err.push(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       continue;
@@ -64,18 +65,30 @@ export async function runValidate(opts: ValidateOptions, io: ValidateIO): Promis
       if (results.length === 0) err.push(`${name}: no resources found`);
       for (const r of results) {
         if (r.problems.length === 0) out.push(`${name}: ${describeDoc(r, results.length)} ok`);
-        for (const p of r.problems) err.push(`${name}:${p.line ?? 1}: ${describeDoc(r, results.length)}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+        for (const p of r.problems)
+          err.push(
+            `${name}:${p.line ?? 1}: ${describeDoc(r, results.length)}: ${p.path ? `${p.path}: ` : ''}${p.message}`,
+          );
       }
     }
   }
   if (opts.files.length > 0) {
     const n = io.validator().unchecked.length;
-    if (n > 0) out.push(`note: ${n} CEL validation rule${n === 1 ? ' is' : 's are'} not checked here; the API server checks them on apply`);
+    if (n > 0)
+      out.push(
+        `note: ${n} CEL validation rule${n === 1 ? ' is' : 's are'} not checked here; the API server checks them on apply`,
+      );
   }
   return { out, err, exitCode: err.some((l) => !l.startsWith('warning: ')) ? 2 : 0 };
 }
 
-function validateConfig(configPath: string | undefined, io: ValidateIO, read: (p: string) => string, out: string[], err: string[]): void {
+function validateConfig(
+  configPath: string | undefined,
+  io: ValidateIO,
+  read: (p: string) => string,
+  out: string[],
+  err: string[],
+): void {
   const path = configPath ?? (io.env.CONFIG_PATH || undefined);
   const name = path ?? '(defaults and environment)';
   const locate = fileLines(path, read);
@@ -98,12 +111,17 @@ function validateConfig(configPath: string | undefined, io: ValidateIO, read: (p
       for (const p of io.validator().validate(cr)) {
         const where: Segment[] = ['workloads', section, i, ...toConfigPath(p.path)];
         const as = `${kind} ${cr.metadata.namespace}/${cr.metadata.name}`;
-        err.push(`warning: ${name}${lineSuffix(locate, where)}: ${formatPath(where)}: ${p.message} (the API server would refuse it as ${as})`);
+        err.push(
+          `warning: ${name}${lineSuffix(locate, where)}: ${formatPath(where)}: ${p.message} (the API server would refuse it as ${as})`,
+        );
         refused.add(as);
       }
     });
   }
-  const count = Object.values(cfg.workloads as Record<string, unknown[] | undefined>).reduce((n, l) => n + (l?.length ?? 0), 0);
+  const count = Object.values(cfg.workloads as Record<string, unknown[] | undefined>).reduce(
+    (n, l) => n + (l?.length ?? 0),
+    0,
+  );
   out.push(
     `${name}: config ok: id ${cfg.id}, tenant ${cfg.tenant}, storage ${cfg.storageType}${cfg.storageTypeInferred ? ' (inferred)' : ''}, ` +
       `${count} workload${count === 1 ? '' : 's'}${refused.size ? ` (${refused.size} the API server would refuse: see the warnings)` : ''}`,

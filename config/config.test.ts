@@ -72,7 +72,10 @@ test('HIGHLANDER_* variables override the file', () => {
   assert.equal(c.port, 9090);
   assert.equal(c.storageType, 'db');
   assert.equal(c.tenant, 'default', 'an empty variable is not a value');
-  assert.deepEqual([c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs], [5000, 3000, 500]);
+  assert.deepEqual(
+    [c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs],
+    [5000, 3000, 500],
+  );
 });
 
 test('the store is inferred from what is configured, and ambiguity is an error', () => {
@@ -81,7 +84,10 @@ test('the store is inferred from what is configured, and ambiguity is an error',
   assert.deepEqual(problemsOf({ redis: { addr: 'r:1' }, databaseURL: 'postgres://h/x' }), [
     'storageType: several lock stores are configured (redis, db); set storageType to choose one',
   ]);
-  assert.equal(parse({ storageType: 'redis', redis: { addr: 'r:1' }, databaseURL: 'postgres://h/x' }).storageType, 'redis');
+  assert.equal(
+    parse({ storageType: 'redis', redis: { addr: 'r:1' }, databaseURL: 'postgres://h/x' }).storageType,
+    'redis',
+  );
 });
 
 test('bad settings are each named, with the variable they came from', () => {
@@ -112,7 +118,9 @@ test('a store selected without its settings, and a malformed database URL, are n
     'spanner.instanceID: is required when storageType is spanner',
     'spanner.databaseID: is required when storageType is spanner',
   ]);
-  assert.deepEqual(problemsOf({ databaseURL: 'mysql://u:hunter2@h/x' }), ['databaseURL: scheme must be postgres:// or postgresql:// (got mysql://)']);
+  assert.deepEqual(problemsOf({ databaseURL: 'mysql://u:hunter2@h/x' }), [
+    'databaseURL: scheme must be postgres:// or postgresql:// (got mysql://)',
+  ]);
   const bad = problemsOf({ databaseURL: 'not a url hunter2' });
   assert.equal(bad.length, 1);
   assert.ok(!bad[0]!.includes('hunter2'), 'the URL (and any password in it) leaked into the message');
@@ -121,7 +129,10 @@ test('a store selected without its settings, and a malformed database URL, are n
 test('workload errors name the path', () => {
   const problems = problemsOf({
     workloads: {
-      cronJobs: [{ name: 'ok', image: 'i', script: { commands: ['x'] }, schedule: '* * * * *' }, { name: 'Bad_Name', image: 'i', script: { commands: ['x'] } }],
+      cronJobs: [
+        { name: 'ok', image: 'i', script: { commands: ['x'] }, schedule: '* * * * *' },
+        { name: 'Bad_Name', image: 'i', script: { commands: ['x'] } },
+      ],
       services: [{ name: 's', image: 'i', replicas: 1, ports: [{ containerPort: 70000 }], typo: 1 }],
     },
   });
@@ -134,26 +145,38 @@ test('workload errors name the path', () => {
 });
 
 test('empty strings inside workloads are kept (an env var may be empty)', () => {
-  const c = parse({ workloads: { processes: [{ name: 'p', image: 'i', script: { commands: ['x'] }, env: { EMPTY: '' } }] } });
+  const c = parse({
+    workloads: { processes: [{ name: 'p', image: 'i', script: { commands: ['x'] }, env: { EMPTY: '' } }] },
+  });
   assert.deepEqual(c.workloads.processes?.[0]?.env, { EMPTY: '' });
 });
 
 test('secrets never show: not in errors, not in the redacted config', () => {
   const problems = problemsOf({ redis: { addr: 'r:1', password: 42 } });
   assert.deepEqual(problems, ['redis.password: must be string']);
-  const c = parse({ storageType: 'db', databaseURL: 'postgres://user:hunter2@db:5432/x', redis: { addr: 'r:1', password: 'hunter2' } });
+  const c = parse({
+    storageType: 'db',
+    databaseURL: 'postgres://user:hunter2@db:5432/x',
+    redis: { addr: 'r:1', password: 'hunter2' },
+  });
   const shown = JSON.stringify(redactConfig(c));
   assert.ok(!shown.includes('hunter2'), shown);
   assert.match(shown, /postgres:\/\/user:\*\*\*\*\*@db:5432\/x/);
 });
 
 test('a missing file or broken YAML is a ConfigError naming the file', () => {
-  assert.throws(() => loadConfig({ env: { CONFIG_PATH: '/nonexistent/h.yaml' } }), /invalid configuration \(\/nonexistent\/h\.yaml\):\n {2}- cannot read config file: ENOENT/);
+  assert.throws(
+    () => loadConfig({ env: { CONFIG_PATH: '/nonexistent/h.yaml' } }),
+    /invalid configuration \(\/nonexistent\/h\.yaml\):\n {2}- cannot read config file: ENOENT/,
+  );
   assert.throws(
     () => loadConfig({ env: {}, configPath: 'x.yaml', readFile: () => 'id: [unclosed' }),
     (err: unknown) => err instanceof ConfigError && err.source === 'x.yaml' && err.problems[0]!.startsWith('YAML:'),
   );
-  assert.throws(() => loadConfig({ env: {}, configPath: 'x.yaml', readFile: () => '- a\n- b\n' }), /must hold a mapping/);
+  assert.throws(
+    () => loadConfig({ env: {}, configPath: 'x.yaml', readFile: () => '- a\n- b\n' }),
+    /must hold a mapping/,
+  );
 });
 
 test('JSON pointers become readable paths', () => {
@@ -170,9 +193,17 @@ test('watchNamespaces: a list in the file or a comma-separated variable; workloa
   assert.deepEqual(parse({}).watchNamespaces, []);
   assert.deepEqual(parse({ watchNamespaces: ['team-a', 'team-b'] }).watchNamespaces, ['team-a', 'team-b']);
   assert.deepEqual(parse({}, { HIGHLANDER_WATCH_NAMESPACES: 'team-a, team-b' }).watchNamespaces, ['team-a', 'team-b']);
-  assert.deepEqual(problemsOf({ watchNamespaces: ['Team_A'] }), [`watchNamespaces[0]: must be a DNS-1123 name (lowercase letters, digits and '-') (got "Team_A")`]);
-  const w = { cronJobs: [{ name: 'c', schedule: '* * * * *', image: 'busybox', script: { commands: ['date'] }, namespace: 'team-c' }] };
-  assert.deepEqual(problemsOf({ watchNamespaces: ['team-a'], workloads: w }), ['workloads.cronJobs[0].namespace: team-c is not in watchNamespaces (team-a)']);
+  assert.deepEqual(problemsOf({ watchNamespaces: ['Team_A'] }), [
+    `watchNamespaces[0]: must be a DNS-1123 name (lowercase letters, digits and '-') (got "Team_A")`,
+  ]);
+  const w = {
+    cronJobs: [
+      { name: 'c', schedule: '* * * * *', image: 'busybox', script: { commands: ['date'] }, namespace: 'team-c' },
+    ],
+  };
+  assert.deepEqual(problemsOf({ watchNamespaces: ['team-a'], workloads: w }), [
+    'workloads.cronJobs[0].namespace: team-c is not in watchNamespaces (team-a)',
+  ]);
   assert.equal(parse({ watchNamespaces: ['team-c'], workloads: w }).workloads.cronJobs?.length, 1);
 });
 
@@ -182,5 +213,8 @@ test('the handover token is a secret: never in errors or the redacted config', (
   assert.ok(!JSON.stringify(redactConfig(c)).includes('a-long-secret'));
   const problems = problemsOf({}, { HIGHLANDER_HANDOVER_TOKEN: 'short-secret' });
   assert.equal(problems.length, 1);
-  assert.match(problems[0]!, /^http\.handoverToken \(from HIGHLANDER_HANDOVER_TOKEN\): must NOT have fewer than 16 characters$/);
+  assert.match(
+    problems[0]!,
+    /^http\.handoverToken \(from HIGHLANDER_HANDOVER_TOKEN\): must NOT have fewer than 16 characters$/,
+  );
 });

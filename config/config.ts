@@ -108,7 +108,9 @@ export const ENV_OVERRIDES: readonly (readonly [string, readonly string[], EnvTy
 const SECRET_PATHS = new Set(['redis.password', 'databaseURL', 'http.handoverToken']);
 
 const schema = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as object;
-const validate = new Ajv2019({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
+const validate = new Ajv2019({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(
+  schema,
+);
 
 /** Where configuration comes from; everything injectable for tests. */
 export interface ConfigSources {
@@ -133,7 +135,10 @@ export function loadConfig(src: ConfigSources = { env: process.env }): Highlande
     }
     const doc = YAML.parseDocument(text, { prettyErrors: true });
     if (doc.errors.length) {
-      throw new ConfigError(doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`), path);
+      throw new ConfigError(
+        doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`),
+        path,
+      );
     }
     raw = doc.toJS() ?? {};
   }
@@ -178,10 +183,7 @@ export function parseConfig(
     fromEnv.set(path.join('.'), name);
   }
   if (!validate(merged)) {
-    throw new ConfigError(
-      dedupe((validate.errors ?? []).map((e) => describe(e, merged, fromEnv))),
-      origin,
-    );
+    throw new ConfigError(dedupe((validate.errors ?? []).map((e) => describe(e, merged, fromEnv))), origin);
   }
   const c = merged as RawConfig;
   const problems: string[] = [];
@@ -207,7 +209,15 @@ export function parseConfig(
     storageType,
     storageTypeInferred: inferred,
     ...(c.redis?.addr
-      ? { redis: { addr: c.redis.addr, username: c.redis.username, password: c.redis.password, db: c.redis.db ?? 0, tls: c.redis.tls ?? false } }
+      ? {
+          redis: {
+            addr: c.redis.addr,
+            username: c.redis.username,
+            password: c.redis.password,
+            db: c.redis.db ?? 0,
+            tls: c.redis.tls ?? false,
+          },
+        }
       : {}),
     ...(c.databaseURL ? { databaseURL: c.databaseURL } : {}),
     ...(c.spanner?.projectID || c.spanner?.instanceID || c.spanner?.databaseID
@@ -220,9 +230,15 @@ export function parseConfig(
           },
         }
       : {}),
-    cluster: { name: c.cluster?.name ?? 'default', ...(c.cluster?.kubeconfig ? { kubeconfig: c.cluster.kubeconfig } : {}) },
+    cluster: {
+      name: c.cluster?.name ?? 'default',
+      ...(c.cluster?.kubeconfig ? { kubeconfig: c.cluster.kubeconfig } : {}),
+    },
     terminationGracePeriodMs: durationOr(c.terminationGracePeriod, 30_000),
-    leaderElection: { ...timings, leaseNamespace: c.leaderElection?.leaseNamespace ?? defaults.leaseNamespace ?? namespace },
+    leaderElection: {
+      ...timings,
+      leaseNamespace: c.leaderElection?.leaseNamespace ?? defaults.leaseNamespace ?? namespace,
+    },
     logLevel: c.logLevel ?? 'info',
     workloads: c.workloads ?? {},
     ...(origin.endsWith('environment') ? {} : { configPath: origin }),
@@ -292,7 +308,9 @@ function chooseStore(c: RawConfig, problems: string[]): { storageType: Backend; 
   const inferred = storageType === undefined;
   if (storageType === undefined) {
     if (configured.length > 1) {
-      problems.push(`storageType: several lock stores are configured (${configured.join(', ')}); set storageType to choose one`);
+      problems.push(
+        `storageType: several lock stores are configured (${configured.join(', ')}); set storageType to choose one`,
+      );
     }
     storageType = configured[0] ?? 'kubernetes';
   }
@@ -341,7 +359,8 @@ function describe(e: ErrorObject, root: unknown, fromEnv: Map<string, string>): 
     case 'enum':
       return `${where}: must be one of ${(params.allowedValues as unknown[]).join(', ')}${got}`;
     case 'pattern':
-      if (String(params.pattern).includes('ms|s|m|h')) return `${where}: must be a duration like 15s, 500ms or 1m30s${got}`;
+      if (String(params.pattern).includes('ms|s|m|h'))
+        return `${where}: must be a duration like 15s, 500ms or 1m30s${got}`;
       if (String(params.pattern).includes('Ki|Mi')) return `${where}: must be a quantity like 100m, 256Mi or 1Gi${got}`;
       if (path.endsWith('addr')) return `${where}: must be host:port${got}`;
       if (String(params.pattern).startsWith('^[a-z0-9]')) {
@@ -381,7 +400,11 @@ function durationOr(text: string | undefined, fallback: number): number {
 function coerce(v: string, type: EnvType): unknown {
   if (type === 'int') return /^-?\d+$/.test(v) ? Number(v) : v;
   if (type === 'bool') return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v;
-  if (type === 'list') return v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  if (type === 'list')
+    return v
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
   return v;
 }
 

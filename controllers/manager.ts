@@ -1,6 +1,14 @@
 // Wires the controllers: informers for the four kinds and their children run on every
 // replica (warm caches for a takeover); queues and workers run only while leading.
-import type { KubeConfig, KubernetesObject, V1CronJob, V1Deployment, V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type {
+  KubeConfig,
+  KubernetesObject,
+  V1CronJob,
+  V1Deployment,
+  V1Pod,
+  V1Service,
+  V1StatefulSet,
+} from '@kubernetes/client-node';
 import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
 import { cronJobDriver } from './cronjob/driver.ts';
@@ -44,7 +52,12 @@ export interface ManagerOptions {
   /** Watch only these namespaces (namespaced RBAC); empty or absent: all namespaces. */
   watchNamespaces?: readonly string[];
   /** Told of every transition the controllers record as an Event (created, repaired, stalled…). */
-  onRecord?: (cr: { kind: string; metadata: { name: string; namespace: string } }, type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  onRecord?: (
+    cr: { kind: string; metadata: { name: string; namespace: string } },
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ) => void;
   /** Told of every failed reconcile pass (not those cut short by the end of leadership). */
   onReconcileError?: (kind: WorkloadKind, key: string, terminal: boolean) => void;
 }
@@ -91,7 +104,12 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
   // `prefix` is "/api/v1" or "/apis/<group>/<version>": the collection is watched cluster-wide,
   // or in each watched namespace (the API server refuses a cluster-wide watch to a namespaced Role).
   const watched = o.watchNamespaces ?? [];
-  const informer = <T extends KubernetesObject>(name: string, prefix: string, resource: string, labelSelector?: string): GroupMember<T> =>
+  const informer = <T extends KubernetesObject>(
+    name: string,
+    prefix: string,
+    resource: string,
+    labelSelector?: string,
+  ): GroupMember<T> =>
     watched.length === 0
       ? one<T>(name, `${prefix}/${resource}`, labelSelector)
       : new InformerGroup<T>(
@@ -100,7 +118,10 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
         );
 
   const crs = Object.fromEntries(
-    (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).map((k) => [k, informer<WorkloadCR>(k, `/apis/${API_VERSION}`, WORKLOAD_KINDS[k].plural)]),
+    (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).map((k) => [
+      k,
+      informer<WorkloadCR>(k, `/apis/${API_VERSION}`, WORKLOAD_KINDS[k].plural),
+    ]),
   ) as Record<WorkloadKind, GroupMember<WorkloadCR>>;
   const pods = informer<V1Pod>('pods', '/api/v1', 'pods', CHILD_SELECTOR);
   const services = informer<V1Service>('services', '/api/v1', 'services', CHILD_SELECTOR);
@@ -117,7 +138,9 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
     WorkloadPersistent: persistentDriver(statefulSets, services, writer),
   };
   const status = statusWriter(kc);
-  const recordEvent = eventRecorder(kc, o.identity, (err) => o.log.warn({ err: String(err) }, 'could not record an event'));
+  const recordEvent = eventRecorder(kc, o.identity, (err) =>
+    o.log.warn({ err: String(err) }, 'could not record an event'),
+  );
   const record: typeof recordEvent = (cr, type, reason, message) => {
     recordEvent(cr, type, reason, message);
     o.onRecord?.(cr, type, reason, message);
@@ -126,7 +149,14 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
   const reconcilers = {} as Record<WorkloadKind, Reconciler>;
   for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
     queues[kind] = new WorkQueue({ observer: workqueueMetrics(o.registry, kind) });
-    const deps: WorkloadDeps<WorkloadCR> = { crs: crs[kind], writer, status, tenant: o.tenant, leader: o.identity, record };
+    const deps: WorkloadDeps<WorkloadCR> = {
+      crs: crs[kind],
+      writer,
+      status,
+      tenant: o.tenant,
+      leader: o.identity,
+      record,
+    };
     reconcilers[kind] = workloadReconciler(drivers[kind], deps);
   }
 
@@ -211,7 +241,9 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
             epoch,
             signal,
             log: o.log,
-            observer: withErrorHook(reconcileMetrics(o.registry, kind), (key, terminal) => o.onReconcileError?.(kind, key, terminal)),
+            observer: withErrorHook(reconcileMetrics(o.registry, kind), (key, terminal) =>
+              o.onReconcileError?.(kind, key, terminal),
+            ),
           }),
         ),
       );
@@ -230,7 +262,8 @@ function withErrorHook(obs: ReconcileObserver, onError: (key: string, terminal: 
     workerStopped: () => obs.workerStopped(),
     reconciled: (info) => {
       obs.reconciled(info);
-      if (info.outcome === 'error' && !info.aborted && info.key !== undefined) onError(info.key, info.terminal ?? false);
+      if (info.outcome === 'error' && !info.aborted && info.key !== undefined)
+        onError(info.key, info.terminal ?? false);
     },
   };
 }

@@ -38,7 +38,15 @@ function candidate(lock: MemoryLock, id: string, work?: (signal: AbortSignal) =>
     onNewLeader: ({ holder, epoch }) => events.push(`${clock.now()} leader ${holder ?? '-'} ${epoch}`),
   };
   const observer: GateObserver = { acquired: ({ failoverMs }) => failovers.push(failoverMs) };
-  const gate = new LeaderGate({ store, identity: id, timings: DEFAULT_TIMINGS, callbacks, observer, clock, random: () => 0 });
+  const gate = new LeaderGate({
+    store,
+    identity: id,
+    timings: DEFAULT_TIMINGS,
+    callbacks,
+    observer,
+    clock,
+    random: () => 0,
+  });
   return { gate, store, events, stops, failovers };
 }
 

@@ -219,7 +219,8 @@ export class LeaderGate {
       } catch (err) {
         failures += 1;
         this.#obs.attemptFailed?.(err);
-        waitMs = Math.min(this.#t.retryPeriodMs * 2 ** (failures - 1), this.#t.leaseDurationMs) *
+        waitMs =
+          Math.min(this.#t.retryPeriodMs * 2 ** (failures - 1), this.#t.leaseDurationMs) *
           (1 + (JITTER_FACTOR - 1) * this.#random());
       }
       await this.#sleepUnlessWoken(waitMs);

@@ -18,7 +18,10 @@ export function storeCallTimeoutMs(cfg: Pick<HighlanderConfig, 'leaderElection'>
  * Creates the store `cfg.storageType` names (the config has already checked its settings).
  * Only that store's client library is loaded: the Spanner client alone costs tens of MB.
  */
-export async function createLockStore(cfg: HighlanderConfig, deps: { kubeConfig: () => KubeConfig }): Promise<LockStore> {
+export async function createLockStore(
+  cfg: HighlanderConfig,
+  deps: { kubeConfig: () => KubeConfig },
+): Promise<LockStore> {
   const timeoutMs = storeCallTimeoutMs(cfg);
   switch (cfg.storageType) {
     case 'kubernetes': {

@@ -11,7 +11,11 @@ export interface LeaderTimings {
 }
 
 /** client-go's defaults: 15 s / 10 s / 2 s. */
-export const DEFAULT_TIMINGS: LeaderTimings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+export const DEFAULT_TIMINGS: LeaderTimings = {
+  leaseDurationMs: 15_000,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+};
 
 /** The jitter factor the rules allow for between retries. */
 export const JITTER_FACTOR = 1.2;

@@ -25,10 +25,13 @@ test('a caller that aborts ends the wait at once', async () => {
 
 test('other failures are wrapped as unavailable, keeping the cause', async () => {
   const cause = new Error('ECONNREFUSED');
-  await assert.rejects(withDeadline('spanner', 'read', 1000, undefined, () => Promise.reject(cause)), (err: unknown) => {
-    assert.ok(err instanceof LockStoreError);
-    assert.equal(err.code, 'unavailable');
-    assert.equal(err.cause, cause);
-    return true;
-  });
+  await assert.rejects(
+    withDeadline('spanner', 'read', 1000, undefined, () => Promise.reject(cause)),
+    (err: unknown) => {
+      assert.ok(err instanceof LockStoreError);
+      assert.equal(err.code, 'unavailable');
+      assert.equal(err.cause, cause);
+      return true;
+    },
+  );
 });

@@ -29,9 +29,7 @@ export interface Grant {
 export type AcquireResult = ({ acquired: true } & Grant) | { acquired: false; state: LockState };
 
 /** A change a store tells its subscribers about, as soon as it happens. */
-export type LockEvent =
-  | { type: 'released'; epoch: number }
-  | { type: 'acquired'; holder: string; epoch: number };
+export type LockEvent = { type: 'released'; epoch: number } | { type: 'acquired'; holder: string; epoch: number };
 
 /** Per-call options. */
 export interface CallOptions {

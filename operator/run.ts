@@ -13,7 +13,15 @@ import type { Logger } from '../runtime/logger.ts';
 import { OperatorMetrics, instrumentStore } from '../server/metrics.ts';
 import { StatusTracker } from '../server/status-tracker.ts';
 import { StoreHealth } from '../election/store-health.ts';
-import { WORKLOAD_TYPES, byName, findWorkload, listWorkloads, podViews, summarize, viewOf } from '../server/workload-summary.ts';
+import {
+  WORKLOAD_TYPES,
+  byName,
+  findWorkload,
+  listWorkloads,
+  podViews,
+  summarize,
+  viewOf,
+} from '../server/workload-summary.ts';
 import type { WorkloadKind } from '../api/types.ts';
 import type { WorkloadCR } from '../controllers/shared/workload-reconciler.ts';
 import { EventHub, FailoverRecorder } from '../server/event-hub.ts';
@@ -41,7 +49,11 @@ export function holderIdentity(id: string): string {
 }
 
 /** Starts the operator. */
-export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { kubeconfig?: string } = {}): Promise<RunningOperator> {
+export async function runOperator(
+  cfg: HighlanderConfig,
+  log: Logger,
+  opts: { kubeconfig?: string } = {},
+): Promise<RunningOperator> {
   log.info({ config: redactConfig(cfg) }, 'starting');
   const kc = loadKubeConfig(opts.kubeconfig ?? cfg.cluster.kubeconfig);
   const metrics = new OperatorMetrics();
@@ -64,17 +76,41 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     watchNamespaces: cfg.watchNamespaces,
     onRecord: (cr, level, reason, message) => {
       const type = WORKLOAD_TYPES[cr.kind as WorkloadKind] ?? cr.kind;
-      if (level === 'Normal') metrics.workloadOperations.inc({ type, name: cr.metadata.name, operation: OPERATIONS[reason] ?? reason.toLowerCase() });
+      if (level === 'Normal')
+        metrics.workloadOperations.inc({
+          type,
+          name: cr.metadata.name,
+          operation: OPERATIONS[reason] ?? reason.toLowerCase(),
+        });
       else metrics.workloadErrors.inc({ type, name: cr.metadata.name, error_type: reason.toLowerCase() });
-      hub.publish({ type: 'event', at: at(), kind: cr.kind, namespace: cr.metadata.namespace, name: cr.metadata.name, level, reason, message });
+      hub.publish({
+        type: 'event',
+        at: at(),
+        kind: cr.kind,
+        namespace: cr.metadata.namespace,
+        name: cr.metadata.name,
+        level,
+        reason,
+        message,
+      });
       // One line per change made or refused; adoption after a takeover is one line per CR, so debug.
-      const fields = { kind: cr.kind, namespace: cr.metadata.namespace, name: cr.metadata.name, reason, detail: message };
+      const fields = {
+        kind: cr.kind,
+        namespace: cr.metadata.namespace,
+        name: cr.metadata.name,
+        reason,
+        detail: message,
+      };
       if (level === 'Warning') log.warn(fields, 'workload stalled');
       else if (reason === 'LeaderChanged') log.debug(fields, 'workload adopted');
       else log.info(fields, reason === 'Repaired' ? 'workload repaired' : 'workload changed');
     },
     onReconcileError: (kind, key, terminal) => {
-      metrics.workloadErrors.inc({ type: WORKLOAD_TYPES[kind], name: splitKey(key).name, error_type: terminal ? 'terminal' : 'reconcile' });
+      metrics.workloadErrors.inc({
+        type: WORKLOAD_TYPES[kind],
+        name: splitKey(key).name,
+        error_type: terminal ? 'terminal' : 'reconcile',
+      });
     },
   });
   const views = new Map<string, string>();
@@ -88,13 +124,15 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     if (!(kind in WORKLOAD_TYPES)) return;
     const key = `${kind}/${cr.metadata.namespace}/${cr.metadata.name}`;
     if (!ours(cr)) {
-      if (change === 'updated' && views.has(key)) change = 'deleted'; // relabelled away
+      if (change === 'updated' && views.has(key))
+        change = 'deleted'; // relabelled away
       else return;
     }
     const workload = viewOf(summarize(kind, cr));
     const text = JSON.stringify(workload);
     if (change === 'deleted') views.delete(key);
-    else if (views.get(key) === text) return; // our own status writes and resyncs: nothing to show
+    else if (views.get(key) === text)
+      return; // our own status writes and resyncs: nothing to show
     else views.set(key, text);
     hub.publish({ type: 'workload', at: at(), change, workload });
   }
@@ -168,7 +206,12 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
       clusterName: cfg.cluster.name,
       tenant: cfg.tenant,
       storageType: store.backend,
-      workloadStatus: Object.fromEntries(Object.entries(w).map(([k, v]) => [k, { type: v.type, namespace: v.namespace, active: v.active, healthy: v.healthy, phase: v.phase }])),
+      workloadStatus: Object.fromEntries(
+        Object.entries(w).map(([k, v]) => [
+          k,
+          { type: v.type, namespace: v.namespace, active: v.active, healthy: v.healthy, phase: v.phase },
+        ]),
+      ),
     };
   };
   const ready = () => {
@@ -184,7 +227,13 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     metrics: metrics.registry,
     dashboard: true,
     failovers: () => hub.failovers(),
-    pods: () => podViews(manager.pods.list(), new Map(ourWorkloads().map((w) => [`${w.namespace}/${w.name}`, w.leader])), cfg.cluster.name, Date.now()),
+    pods: () =>
+      podViews(
+        manager.pods.list(),
+        new Map(ourWorkloads().map((w) => [`${w.namespace}/${w.name}`, w.leader])),
+        cfg.cluster.name,
+        Date.now(),
+      ),
     events: {
       hub,
       heartbeat: lease,
@@ -218,7 +267,10 @@ export async function runOperator(cfg: HighlanderConfig, log: Logger, opts: { ku
     ready,
   });
   const { server, port } = await listen(app, cfg.httpHost, cfg.port);
-  log.info({ identity, store: store.backend, lock: store.lockName, tenant: cfg.tenant, port }, 'campaigning for leadership');
+  log.info(
+    { identity, store: store.backend, lock: store.lockName, tenant: cfg.tenant, port },
+    'campaigning for leadership',
+  );
   await gate.start();
 
   return {

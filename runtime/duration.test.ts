@@ -12,7 +12,8 @@ test('parses Go-style durations', () => {
 });
 
 test('refuses what is not a duration', () => {
-  for (const bad of ['', '15', 's', '-1s', '1d', '1 s', '10sec', 'abc']) assert.equal(parseDuration(bad), undefined, bad);
+  for (const bad of ['', '15', 's', '-1s', '1d', '1 s', '10sec', 'abc'])
+    assert.equal(parseDuration(bad), undefined, bad);
 });
 
 test('formats back to the same value', () => {

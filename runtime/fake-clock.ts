@@ -40,7 +40,9 @@ export class FakeClock implements Clock {
     const end = this.#now + ms;
     for (;;) {
       await flush();
-      const next = [...this.#timers.values()].filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const next = [...this.#timers.values()]
+        .filter((t) => t.at <= end)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!next) break;
       this.#timers.delete(next.seq);
       this.#now = next.at;

@@ -44,7 +44,13 @@ test('a group reads, syncs and notifies as one cache over its namespaces', async
   const g = new InformerGroup('pods', [a, b]);
   g.start();
   assert.deepEqual([a.started(), b.started()], [1, 1]);
-  assert.deepEqual(g.list().map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`).sort(), ['a/x', 'a/y', 'b/x']);
+  assert.deepEqual(
+    g
+      .list()
+      .map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`)
+      .sort(),
+    ['a/x', 'a/y', 'b/x'],
+  );
   assert.equal(g.get('b/x')?.metadata?.namespace, 'b');
   assert.equal(g.get('c/x'), undefined);
 

@@ -25,9 +25,18 @@ describe('diffList', () => {
     ]);
     const fresh = [obj('same', '1'), obj('changed', '5'), obj('new', '6')];
     const d = diffList(cache, fresh);
-    assert.deepEqual(d.added.map((o) => o.metadata?.name), ['new']);
-    assert.deepEqual(d.updated.map(([o, n]) => `${o.metadata?.resourceVersion}->${n.metadata?.resourceVersion}`), ['2->5']);
-    assert.deepEqual(d.deleted.map((o) => o.metadata?.name), ['gone']);
+    assert.deepEqual(
+      d.added.map((o) => o.metadata?.name),
+      ['new'],
+    );
+    assert.deepEqual(
+      d.updated.map(([o, n]) => `${o.metadata?.resourceVersion}->${n.metadata?.resourceVersion}`),
+      ['2->5'],
+    );
+    assert.deepEqual(
+      d.deleted.map((o) => o.metadata?.name),
+      ['gone'],
+    );
   });
 
   test('an empty list deletes everything; an empty cache adds everything', () => {
@@ -39,7 +48,10 @@ describe('diffList', () => {
 
 describe('backoff and watch timeouts', () => {
   test('retry delays double from 200 ms, stop at 30 s, and jitter shortens them by at most a quarter', () => {
-    assert.deepEqual([1, 2, 3, 4].map((n) => backoffMs(n, 0)), [200, 400, 800, 1600]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => backoffMs(n, 0)),
+      [200, 400, 800, 1600],
+    );
     assert.equal(backoffMs(9, 0), 30_000);
     assert.equal(backoffMs(1_000, 0), 30_000, 'no overflow for a very long outage');
     assert.equal(backoffMs(1, 1), 150);
@@ -64,7 +76,12 @@ interface FakeWatchCall {
   connect(): void;
 }
 
-function fakeWatch(): { fn: WatchFn; calls: FakeWatchCall[]; hangNext: { value: boolean }; rejectNext: { value: Error | undefined } } {
+function fakeWatch(): {
+  fn: WatchFn;
+  calls: FakeWatchCall[];
+  hangNext: { value: boolean };
+  rejectNext: { value: Error | undefined };
+} {
   const calls: FakeWatchCall[] = [];
   const hangNext = { value: false };
   const rejectNext: { value: Error | undefined } = { value: undefined };
@@ -153,7 +170,12 @@ describe('Informer', () => {
     assert.equal(h.informer.hasSynced(), true);
     assert.deepEqual(h.events, ['add a@5']);
     assert.equal(h.informer.get('ns/a')?.metadata?.resourceVersion, '5');
-    assert.deepEqual(h.lastCall().query, { allowWatchBookmarks: true, timeoutSeconds: 300, resourceVersion: '10', labelSelector: 'app=x' });
+    assert.deepEqual(h.lastCall().query, {
+      allowWatchBookmarks: true,
+      timeoutSeconds: 300,
+      resourceVersion: '10',
+      labelSelector: 'app=x',
+    });
     await h.informer.stop();
     assert.equal(h.lastCall().aborted, true, 'stop() closes the watch');
   });
@@ -170,7 +192,10 @@ describe('Informer', () => {
     w.event('DELETED', obj('b', '14'));
     w.event('BOOKMARK', { kind: 'ConfigMap', metadata: { resourceVersion: '20' } });
     assert.deepEqual(h.events, ['add a@11', 'update a@11->12', 'add b@13', 'delete b@14']);
-    assert.deepEqual(h.informer.list().map((o) => o.metadata?.name), ['a']);
+    assert.deepEqual(
+      h.informer.list().map((o) => o.metadata?.name),
+      ['a'],
+    );
     assert.equal(h.informer.lastSyncResourceVersion(), '20');
     await h.informer.stop();
   });
@@ -192,10 +217,15 @@ describe('Informer', () => {
 
   test('410 Gone re-lists at once: vanished objects are deleted, changed ones updated', async () => {
     const h = harness();
-    h.listResults.splice(0, 1, { items: [obj('a', '1'), obj('b', '2')], metadata: { resourceVersion: '10' } }, {
-      items: [obj('a', '25'), obj('c', '30')],
-      metadata: { resourceVersion: '31' },
-    });
+    h.listResults.splice(
+      0,
+      1,
+      { items: [obj('a', '1'), obj('b', '2')], metadata: { resourceVersion: '10' } },
+      {
+        items: [obj('a', '25'), obj('c', '30')],
+        metadata: { resourceVersion: '31' },
+      },
+    );
     h.informer.start();
     await h.clock.advance(0);
     h.lastCall().event('ERROR', { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' });
@@ -282,7 +312,9 @@ describe('Informer', () => {
       list: ({ signal }) => {
         calls += 1;
         signals.push(signal);
-        return calls === 1 ? new Promise(() => undefined) : Promise.resolve({ items: [], metadata: { resourceVersion: '7' } });
+        return calls === 1
+          ? new Promise(() => undefined)
+          : Promise.resolve({ items: [], metadata: { resourceVersion: '7' } });
       },
     });
     never.informer.start();
@@ -392,8 +424,16 @@ describe('Informer', () => {
   });
 
   test('invalid settings are refused, naming the setting', () => {
-    const base = { kubeConfig: new KubeConfig(), path: '/api/v1/pods', name: 'pods', list: () => Promise.resolve({ items: [] }) };
-    assert.throws(() => new Informer({ ...base, watchTimeoutSeconds: [10, 5] }), /informer pods: watchTimeoutSeconds\[1\] \(5\)/);
+    const base = {
+      kubeConfig: new KubeConfig(),
+      path: '/api/v1/pods',
+      name: 'pods',
+      list: () => Promise.resolve({ items: [] }),
+    };
+    assert.throws(
+      () => new Informer({ ...base, watchTimeoutSeconds: [10, 5] }),
+      /informer pods: watchTimeoutSeconds\[1\] \(5\)/,
+    );
     assert.throws(() => new Informer({ ...base, path: 'api/v1/pods' }), /path \(api\/v1\/pods\) must start with \//);
   });
 });

@@ -108,7 +108,10 @@ export interface ListDiff<T> {
 }
 
 /** Compares a fresh list with the cache; an object whose resourceVersion is unchanged is not an update. */
-export function diffList<T extends KubernetesObject>(cache: ReadonlyMap<ObjectKey, T>, items: readonly T[]): ListDiff<T> {
+export function diffList<T extends KubernetesObject>(
+  cache: ReadonlyMap<ObjectKey, T>,
+  items: readonly T[],
+): ListDiff<T> {
   const diff: ListDiff<T> = { added: [], updated: [], deleted: [] };
   const seen = new Set<ObjectKey>();
   for (const obj of items) {
@@ -187,8 +190,14 @@ export class Informer<T extends KubernetesObject> implements ObjectCache<T> {
     const rules: [boolean, string][] = [
       [opts.name !== '', 'name must not be empty'],
       [opts.path.startsWith('/'), `path (${opts.path}) must start with /`],
-      [Number.isInteger(min) && min >= 1, `watchTimeoutSeconds[0] (${min}) must be a whole number of seconds, at least 1`],
-      [Number.isInteger(max) && max >= min, `watchTimeoutSeconds[1] (${max}) must be a whole number, at least watchTimeoutSeconds[0] (${min})`],
+      [
+        Number.isInteger(min) && min >= 1,
+        `watchTimeoutSeconds[0] (${min}) must be a whole number of seconds, at least 1`,
+      ],
+      [
+        Number.isInteger(max) && max >= min,
+        `watchTimeoutSeconds[1] (${max}) must be a whole number, at least watchTimeoutSeconds[0] (${min})`,
+      ],
       [this.#stallMarginMs >= 0, `stallMarginMs (${this.#stallMarginMs}) must not be negative`],
       [this.#listTimeoutMs > 0, `listTimeoutMs (${this.#listTimeoutMs}) must be positive`],
     ];
@@ -295,15 +304,22 @@ export class Informer<T extends KubernetesObject> implements ObjectCache<T> {
         }
         switch (w.end) {
           case 'ended':
-            this.#log.debug({ informer: this.name, events: w.events, resourceVersion: this.#resourceVersion }, 'watch ended; resuming');
+            this.#log.debug(
+              { informer: this.name, events: w.events, resourceVersion: this.#resourceVersion },
+              'watch ended; resuming',
+            );
             break;
           case 'gone':
             // The resourceVersion was compacted away: only a list can say what changed. Do it at
             // once, unless the previous attempt failed too (a relist that is at once too old again).
             failures += 1;
             mustList = true;
-            this.#log.info({ informer: this.name, resourceVersion: this.#resourceVersion }, 'resourceVersion expired (410 Gone); re-listing');
-            if (failures > 1) retryAfterMs = this.#failed(w.error ?? new Error('410 Gone'), failures - 1, 'watch expired again');
+            this.#log.info(
+              { informer: this.name, resourceVersion: this.#resourceVersion },
+              'resourceVersion expired (410 Gone); re-listing',
+            );
+            if (failures > 1)
+              retryAfterMs = this.#failed(w.error ?? new Error('410 Gone'), failures - 1, 'watch expired again');
             break;
           case 'stalled':
             this.#stats.stalls += 1;
@@ -325,7 +341,10 @@ export class Informer<T extends KubernetesObject> implements ObjectCache<T> {
     const delayMs = backoffMs(failures, this.#random());
     this.#stats.restarts += 1;
     this.#stats.lastError = err;
-    this.#log.warn({ informer: this.name, path: this.#path, err, failures, retryInMs: Math.round(delayMs) }, `informer ${this.name}: ${what}`);
+    this.#log.warn(
+      { informer: this.name, path: this.#path, err, failures, retryInMs: Math.round(delayMs) },
+      `informer ${this.name}: ${what}`,
+    );
     return delayMs;
   }
 
@@ -407,7 +426,10 @@ export class Informer<T extends KubernetesObject> implements ObjectCache<T> {
         if (settled) return;
         if (type === 'ERROR') {
           const status = (obj ?? {}) as { code?: number; reason?: string; message?: string };
-          const err = Object.assign(new Error(`watch error event: ${status.code ?? '?'} ${status.reason ?? ''}: ${status.message ?? ''}`), { statusCode: status.code });
+          const err = Object.assign(
+            new Error(`watch error event: ${status.code ?? '?'} ${status.reason ?? ''}: ${status.message ?? ''}`),
+            { statusCode: status.code },
+          );
           settle(status.code === 410 ? 'gone' : 'error', err);
           return;
         }
@@ -491,10 +513,12 @@ function untilAborted<R>(p: Promise<R>, signal: AbortSignal): Promise<R> {
     };
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    const settle = <A>(fn: (a: A) => void) => (a: A): void => {
-      signal.removeEventListener('abort', onAbort);
-      fn(a);
-    };
+    const settle =
+      <A>(fn: (a: A) => void) =>
+      (a: A): void => {
+        signal.removeEventListener('abort', onAbort);
+        fn(a);
+      };
     p.then(settle(resolve), settle(reject));
   });
 }

@@ -27,7 +27,13 @@ export interface ReconcileObserver {
    * One pass of `key` finished after `ms`; `terminal` marks a TerminalError (counted as an error
    * too); `aborted` an error because leadership ended mid-pass.
    */
-  reconciled(info: { key?: string; outcome: ReconcileOutcome; ms: number; terminal?: boolean; aborted?: boolean }): void;
+  reconciled(info: {
+    key?: string;
+    outcome: ReconcileOutcome;
+    ms: number;
+    terminal?: boolean;
+    aborted?: boolean;
+  }): void;
 }
 
 /** A workqueue observer exporting `workqueue_*` metrics labelled `name` into `registry`. */
@@ -36,8 +42,20 @@ export function workqueueMetrics(registry: Registry, name: string): WorkQueueObs
   const by = ['name'];
   const depth = gauge(registry, 'workqueue_depth', 'Current depth of workqueue', by);
   const adds = counter(registry, 'workqueue_adds_total', 'Total number of adds handled by workqueue', by);
-  const latency = histogram(registry, 'workqueue_queue_duration_seconds', 'How long in seconds an item stays in workqueue before being requested', by, QUEUE_BUCKETS);
-  const work = histogram(registry, 'workqueue_work_duration_seconds', 'How long in seconds processing an item from workqueue takes', by, QUEUE_BUCKETS);
+  const latency = histogram(
+    registry,
+    'workqueue_queue_duration_seconds',
+    'How long in seconds an item stays in workqueue before being requested',
+    by,
+    QUEUE_BUCKETS,
+  );
+  const work = histogram(
+    registry,
+    'workqueue_work_duration_seconds',
+    'How long in seconds processing an item from workqueue takes',
+    by,
+    QUEUE_BUCKETS,
+  );
   const retries = counter(registry, 'workqueue_retries_total', 'Total number of retries handled by workqueue', by);
   // Present from the start, as in controller-runtime, so that rate() has a zero to begin from.
   depth.set(labels, 0);
@@ -56,11 +74,37 @@ export function workqueueMetrics(registry: Registry, name: string): WorkQueueObs
 export function reconcileMetrics(registry: Registry, controller: string): ReconcileObserver {
   const labels = { controller };
   const by = ['controller'];
-  const total = counter(registry, 'controller_runtime_reconcile_total', 'Total number of reconciliations per controller', ['controller', 'result']);
-  const errors = counter(registry, 'controller_runtime_reconcile_errors_total', 'Total number of reconciliation errors per controller', by);
-  const terminal = counter(registry, 'controller_runtime_terminal_reconcile_errors_total', 'Total number of terminal reconciliation errors per controller', by);
-  const time = histogram(registry, 'controller_runtime_reconcile_time_seconds', 'Length of time per reconciliation per controller', by, RECONCILE_BUCKETS);
-  const workers = gauge(registry, 'controller_runtime_active_workers', 'Number of currently used workers per controller', by);
+  const total = counter(
+    registry,
+    'controller_runtime_reconcile_total',
+    'Total number of reconciliations per controller',
+    ['controller', 'result'],
+  );
+  const errors = counter(
+    registry,
+    'controller_runtime_reconcile_errors_total',
+    'Total number of reconciliation errors per controller',
+    by,
+  );
+  const terminal = counter(
+    registry,
+    'controller_runtime_terminal_reconcile_errors_total',
+    'Total number of terminal reconciliation errors per controller',
+    by,
+  );
+  const time = histogram(
+    registry,
+    'controller_runtime_reconcile_time_seconds',
+    'Length of time per reconciliation per controller',
+    by,
+    RECONCILE_BUCKETS,
+  );
+  const workers = gauge(
+    registry,
+    'controller_runtime_active_workers',
+    'Number of currently used workers per controller',
+    by,
+  );
   for (const result of ['success', 'error', 'requeue', 'requeue_after'] satisfies ReconcileOutcome[]) {
     total.inc({ controller, result }, 0);
   }
@@ -88,7 +132,9 @@ function gauge(registry: Registry, name: string, help: string, labelNames: strin
 }
 
 function histogram(registry: Registry, name: string, help: string, labelNames: string[], buckets: number[]): Histogram {
-  return registered(registry, name, Histogram) ?? new Histogram({ name, help, labelNames, buckets, registers: [registry] });
+  return (
+    registered(registry, name, Histogram) ?? new Histogram({ name, help, labelNames, buckets, registers: [registry] })
+  );
 }
 
 /**

@@ -20,7 +20,12 @@ export function rawLister<T extends KubernetesObject>(kc: KubeConfig, path: stri
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          if ((res.statusCode ?? 0) >= 300) reject(Object.assign(new Error(`list ${path}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`), { code: res.statusCode }));
+          if ((res.statusCode ?? 0) >= 300)
+            reject(
+              Object.assign(new Error(`list ${path}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`), {
+                code: res.statusCode,
+              }),
+            );
           else resolve(text);
         });
         res.on('error', reject);
@@ -28,7 +33,12 @@ export function rawLister<T extends KubernetesObject>(kc: KubeConfig, path: stri
       req.on('error', reject);
       req.end();
     });
-    const list = JSON.parse(body) as { apiVersion?: string; kind?: string; items?: T[]; metadata?: { resourceVersion?: string } };
+    const list = JSON.parse(body) as {
+      apiVersion?: string;
+      kind?: string;
+      items?: T[];
+      metadata?: { resourceVersion?: string };
+    };
     const kind = list.kind?.replace(/List$/, '');
     return {
       items: (list.items ?? []).map((i) => ({ apiVersion: list.apiVersion, kind, ...i })),

@@ -30,18 +30,34 @@ export async function runWorkers(o: WorkerOptions): Promise<void> {
           const res = await o.reconciler.reconcile({ key, epoch: o.epoch, signal: o.signal });
           o.queue.forget(key);
           if (res.requeueAfterMs !== undefined && !o.signal.aborted) o.queue.addAfter(key, res.requeueAfterMs);
-          o.observer?.reconciled({ key, outcome: res.requeueAfterMs !== undefined ? 'requeue_after' : 'success', ms: performance.now() - start });
+          o.observer?.reconciled({
+            key,
+            outcome: res.requeueAfterMs !== undefined ? 'requeue_after' : 'success',
+            ms: performance.now() - start,
+          });
         } catch (err) {
           const terminal = err instanceof TerminalError;
-          o.observer?.reconciled({ key, outcome: 'error', ms: performance.now() - start, terminal, aborted: o.signal.aborted });
+          o.observer?.reconciled({
+            key,
+            outcome: 'error',
+            ms: performance.now() - start,
+            terminal,
+            aborted: o.signal.aborted,
+          });
           if (o.signal.aborted) {
             // Leadership ended mid-pass; the next leader reconciles this key from scratch.
           } else if (terminal) {
             o.queue.forget(key);
-            o.log.warn({ controller: o.reconciler.name, key, err: String(err) }, 'reconcile failed; not retrying until the object changes');
+            o.log.warn(
+              { controller: o.reconciler.name, key, err: String(err) },
+              'reconcile failed; not retrying until the object changes',
+            );
           } else {
             o.queue.addRateLimited(key);
-            o.log.warn({ controller: o.reconciler.name, key, err: String(err), retries: o.queue.failures(key) }, 'reconcile failed; retrying');
+            o.log.warn(
+              { controller: o.reconciler.name, key, err: String(err), retries: o.queue.failures(key) },
+              'reconcile failed; retrying',
+            );
           }
         } finally {
           o.queue.done(key);

@@ -24,7 +24,10 @@ async function drain(q: WorkQueue): Promise<string[]> {
 /** Settles `p` or reports that it is still pending, after letting promise callbacks run. */
 async function peek<T>(p: Promise<T>): Promise<{ value: T } | 'pending'> {
   let out: { value: T } | 'pending' = 'pending';
-  p.then((value) => (out = { value }), (err: unknown) => assert.fail(`unexpected rejection: ${String(err)}`));
+  p.then(
+    (value) => (out = { value }),
+    (err: unknown) => assert.fail(`unexpected rejection: ${String(err)}`),
+  );
   await flush();
   return out;
 }
@@ -227,7 +230,10 @@ describe('WorkQueue: rate limiting', () => {
 
   test('invalid settings are refused, naming the setting', () => {
     assert.throws(() => new WorkQueue({ qps: 0 }), /workqueue: qps \(0\) must be positive/);
-    assert.throws(() => new WorkQueue({ baseDelayMs: 10, maxDelayMs: 5 }), /maxDelayMs \(5\) must be at least baseDelayMs \(10\)/);
+    assert.throws(
+      () => new WorkQueue({ baseDelayMs: 10, maxDelayMs: 5 }),
+      /maxDelayMs \(5\) must be at least baseDelayMs \(10\)/,
+    );
   });
 });
 
@@ -237,7 +243,8 @@ describe('WorkQueue: metrics', () => {
     assert.ok(m, `no metric ${metric}`);
     const values = m.values as { value: number; labels: Record<string, string | number>; metricName?: string }[];
     const hit = values.find(
-      (v) => (v.metricName === undefined || v.metricName === metric || v.metricName === `${metric}_count`) &&
+      (v) =>
+        (v.metricName === undefined || v.metricName === metric || v.metricName === `${metric}_count`) &&
         Object.entries(labels).every(([k, l]) => v.labels[k] === l),
     );
     return hit?.value ?? NaN;
@@ -279,8 +286,14 @@ describe('WorkQueue: metrics', () => {
     m.reconciled({ outcome: 'error', ms: 10, terminal: true });
     m.reconciled({ outcome: 'requeue_after', ms: 10 });
     assert.equal(await sample(registry, 'controller_runtime_active_workers', { controller: 'wp' }), 1);
-    assert.equal(await sample(registry, 'controller_runtime_reconcile_total', { controller: 'wp', result: 'success' }), 1);
-    assert.equal(await sample(registry, 'controller_runtime_reconcile_total', { controller: 'wp', result: 'requeue' }), 0);
+    assert.equal(
+      await sample(registry, 'controller_runtime_reconcile_total', { controller: 'wp', result: 'success' }),
+      1,
+    );
+    assert.equal(
+      await sample(registry, 'controller_runtime_reconcile_total', { controller: 'wp', result: 'requeue' }),
+      0,
+    );
     assert.equal(await sample(registry, 'controller_runtime_reconcile_errors_total', { controller: 'wp' }), 1);
     assert.equal(await sample(registry, 'controller_runtime_terminal_reconcile_errors_total', { controller: 'wp' }), 1);
     assert.equal(await sample(registry, 'controller_runtime_reconcile_time_seconds', { controller: 'wp' }), 3);

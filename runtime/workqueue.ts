@@ -82,7 +82,10 @@ export class WorkQueue {
     this.#observer = opts.observer ?? {};
     const rules: [boolean, string][] = [
       [this.#baseDelayMs > 0, `baseDelayMs (${this.#baseDelayMs}) must be positive`],
-      [this.#maxDelayMs >= this.#baseDelayMs, `maxDelayMs (${this.#maxDelayMs}) must be at least baseDelayMs (${this.#baseDelayMs})`],
+      [
+        this.#maxDelayMs >= this.#baseDelayMs,
+        `maxDelayMs (${this.#maxDelayMs}) must be at least baseDelayMs (${this.#baseDelayMs})`,
+      ],
       [this.#qps > 0, `qps (${this.#qps}) must be positive`],
       [this.#burst >= 1, `burst (${this.#burst}) must be at least 1`],
     ];

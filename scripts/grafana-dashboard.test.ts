@@ -55,7 +55,21 @@ const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 /** Variables the dashboard defines, and Grafana's own that queries may use. */
 const VARIABLES = new Set(['datasource', 'namespace', 'job', '__rate_interval', '__range', '__interval']);
 
-const KEYWORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
+]);
 
 /**
  * The metric names in a PromQL expression: identifiers left once label matchers, ranges,
@@ -106,13 +120,16 @@ interface Dashboard {
   __inputs?: { name: string; type: string; pluginId: string }[];
 }
 
-const dashboard = JSON.parse(readFileSync(new URL('../charts/highlander/dashboards/highlander.json', import.meta.url), 'utf8')) as Dashboard;
+const dashboard = JSON.parse(
+  readFileSync(new URL('../charts/highlander/dashboards/highlander.json', import.meta.url), 'utf8'),
+) as Dashboard;
 const queryPanels = dashboard.panels.filter((p) => p.type !== 'row');
 
 /** Every PromQL expression in the dashboard, with where it is. */
 function expressions(): { where: string; expr: string }[] {
   const out: { where: string; expr: string }[] = [];
-  for (const p of queryPanels) for (const t of p.targets ?? []) out.push({ where: `panel "${String(p.title)}"`, expr: String(t.expr) });
+  for (const p of queryPanels)
+    for (const t of p.targets ?? []) out.push({ where: `panel "${String(p.title)}"`, expr: String(t.expr) });
   for (const a of dashboard.annotations?.list ?? []) if (a.expr) out.push({ where: 'annotation', expr: a.expr });
   for (const v of dashboard.templating.list) {
     if (v.type !== 'query') continue;
@@ -127,10 +144,14 @@ function expressions(): { where: string; expr: string }[] {
 describe('metricNames', () => {
   test('finds metrics and skips functions, labels, ranges, groupings and keywords', () => {
     assert.deepEqual(
-      metricNames('histogram_quantile(0.99, sum by (le, operation) (rate(a_bucket{job=~"$job", x="y{z}"}[$__rate_interval]))) / on (instance) group_left b_total > bool 0 or time() - c'),
+      metricNames(
+        'histogram_quantile(0.99, sum by (le, operation) (rate(a_bucket{job=~"$job", x="y{z}"}[$__rate_interval]))) / on (instance) group_left b_total > bool 0 or time() - c',
+      ),
       ['a_bucket', 'b_total', 'c'],
     );
-    assert.deepEqual(metricNames('max by (instance) (k8_highlander_is_leader{namespace=~"$namespace"}) == 1'), ['k8_highlander_is_leader']);
+    assert.deepEqual(metricNames('max by (instance) (k8_highlander_is_leader{namespace=~"$namespace"}) == 1'), [
+      'k8_highlander_is_leader',
+    ]);
   });
 });
 
@@ -138,9 +159,16 @@ describe('Grafana dashboard', () => {
   test('is a Grafana dashboard with a Prometheus datasource input', () => {
     assert.equal(typeof dashboard.title, 'string');
     assert.match(String(dashboard.uid), /^[\w-]{1,40}$/);
-    assert.ok(typeof dashboard.schemaVersion === 'number' && dashboard.schemaVersion >= 36 && dashboard.schemaVersion <= 41, `schemaVersion ${String(dashboard.schemaVersion)}`);
+    assert.ok(
+      typeof dashboard.schemaVersion === 'number' && dashboard.schemaVersion >= 36 && dashboard.schemaVersion <= 41,
+      `schemaVersion ${String(dashboard.schemaVersion)}`,
+    );
     assert.ok(Array.isArray(dashboard.panels) && queryPanels.length > 0);
-    assert.ok(dashboard.__inputs?.some((i) => i.name === 'DS_PROMETHEUS' && i.type === 'datasource' && i.pluginId === 'prometheus'));
+    assert.ok(
+      dashboard.__inputs?.some(
+        (i) => i.name === 'DS_PROMETHEUS' && i.type === 'datasource' && i.pluginId === 'prometheus',
+      ),
+    );
   });
 
   test('has the datasource, namespace and job variables', () => {
@@ -155,14 +183,20 @@ describe('Grafana dashboard', () => {
 
   test('panels have unique ids and non-overlapping positions on the 24-column grid', () => {
     const ids = dashboard.panels.map((p) => p.id);
-    assert.ok(ids.every((id) => Number.isInteger(id) && (id as number) > 0), 'integer ids');
+    assert.ok(
+      ids.every((id) => Number.isInteger(id) && (id as number) > 0),
+      'integer ids',
+    );
     assert.equal(new Set(ids).size, ids.length, 'unique ids');
     const boxes = dashboard.panels.map((p) => {
       const g = p.gridPos ?? {};
       const [x, y, w, h] = [g.x, g.y, g.w, g.h];
       assert.ok([x, y, w, h].every(Number.isInteger), `gridPos of "${String(p.title)}"`);
       const b = { x: x as number, y: y as number, w: w as number, h: h as number, title: String(p.title) };
-      assert.ok(b.x >= 0 && b.y >= 0 && b.w > 0 && b.h > 0 && b.x + b.w <= 24, `"${b.title}" fits the grid: ${JSON.stringify(g)}`);
+      assert.ok(
+        b.x >= 0 && b.y >= 0 && b.w > 0 && b.h > 0 && b.x + b.w <= 24,
+        `"${b.title}" fits the grid: ${JSON.stringify(g)}`,
+      );
       return b;
     });
     for (const [i, a] of boxes.entries()) {
@@ -175,8 +209,14 @@ describe('Grafana dashboard', () => {
 
   test('rows are Leadership, Workloads, Lock store, Reconcile, Process', () => {
     const rows = dashboard.panels.filter((p) => p.type === 'row');
-    assert.deepEqual(rows.map((r) => r.title), ROWS);
-    assert.ok(rows.every((r) => Array.isArray(r.panels) && r.panels.length === 0), 'rows are expanded (their panels follow them)');
+    assert.deepEqual(
+      rows.map((r) => r.title),
+      ROWS,
+    );
+    assert.ok(
+      rows.every((r) => Array.isArray(r.panels) && r.panels.length === 0),
+      'rows are expanded (their panels follow them)',
+    );
     assert.equal(dashboard.panels[0]?.type, 'row', 'the dashboard starts with a row');
   });
 
@@ -189,7 +229,10 @@ describe('Grafana dashboard', () => {
       const refIds = p.targets.map((t) => t.refId);
       assert.equal(new Set(refIds).size, refIds.length, `"${title}" refIds unique`);
       for (const t of p.targets) {
-        assert.ok(typeof t.expr === 'string' && t.expr.trim() !== '', `"${title}" target ${String(t.refId)} has an expr`);
+        assert.ok(
+          typeof t.expr === 'string' && t.expr.trim() !== '',
+          `"${title}" target ${String(t.refId)} has an expr`,
+        );
         assert.deepEqual(t.datasource, DATASOURCE, `"${title}" target ${String(t.refId)} datasource`);
       }
     }
@@ -201,7 +244,8 @@ describe('Grafana dashboard', () => {
       assert.ok(names.length > 0, `${where}: no metric in ${expr}`);
       for (const n of names) assert.ok(ALLOWED.has(n), `${where}: unknown metric ${n} in ${expr}`);
       // ($1 in label_replace is a regex group: Grafana leaves names it does not know alone.)
-      for (const m of expr.matchAll(/\$\{?([A-Za-z_]\w*)/g)) assert.ok(VARIABLES.has(m[1]!), `${where}: undefined variable $${m[1]} in ${expr}`);
+      for (const m of expr.matchAll(/\$\{?([A-Za-z_]\w*)/g))
+        assert.ok(VARIABLES.has(m[1]!), `${where}: undefined variable $${m[1]} in ${expr}`);
     }
   });
 

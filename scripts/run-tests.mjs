@@ -13,7 +13,25 @@ const resultsDir = join(root, '.cluster', 'results');
 
 const suites = {
   // testkit/ holds what e2e/ and bench/ share; its own tests need no servers.
-  unit: { roots: ['api', 'runtime', 'locks', 'election', 'config', 'controllers', 'validate', 'server', 'operator', 'cli', 'testkit', 'bench', 'scripts'], skip: [], args: [] },
+  unit: {
+    roots: [
+      'api',
+      'runtime',
+      'locks',
+      'election',
+      'config',
+      'controllers',
+      'validate',
+      'server',
+      'operator',
+      'cli',
+      'testkit',
+      'bench',
+      'scripts',
+    ],
+    skip: [],
+    args: [],
+  },
   e2e: {
     roots: ['e2e'],
     skip: [],
@@ -39,7 +57,9 @@ function summary() {
   const parts = [];
   if (existsSync(resultsDir)) {
     // One <suite>.json per suite; other entries (test artifacts such as screenshots) are not counts.
-    for (const file of readdirSync(resultsDir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(resultsDir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const c = JSON.parse(readFileSync(join(resultsDir, file), 'utf8') || '{}');
       total.pass += c.pass ?? 0;
       total.fail += (c.fail ?? 0) + (c.cancelled ?? 0);
@@ -70,8 +90,12 @@ mkdirSync(resultsDir, { recursive: true });
 const res = spawnSync(
   process.execPath,
   [
-    '--import', 'tsx', '--test', ...suite.args,
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--import',
+    'tsx',
+    '--test',
+    ...suite.args,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'scripts', 'count-reporter.mjs')}`,
     `--test-reporter-destination=${join(resultsDir, `${which}.json`)}`,
     ...selected,

@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import { EventHub, FailoverRecorder } from './event-hub.ts';
 import type { HubEvent } from './event-hub.ts';
 
-const leadership = (epoch: number): HubEvent => ({ type: 'leadership', at: 't', change: 'observed', leader: 'x', epoch });
+const leadership = (epoch: number): HubEvent => ({
+  type: 'leadership',
+  at: 't',
+  change: 'observed',
+  leader: 'x',
+  epoch,
+});
 
 test('subscribers get every event; history is bounded and skips workload state', () => {
   const hub = new EventHub(3, 2);
@@ -13,9 +19,26 @@ test('subscribers get every event; history is bounded and skips workload state',
     throw new Error('a broken subscriber');
   });
   for (let i = 1; i <= 5; i++) hub.publish(leadership(i));
-  hub.publish({ type: 'workload', at: 't', change: 'added', workload: { kind: 'WorkloadProcess', type: 'process', namespace: 'n', name: 'w', active: false, healthy: false, phase: '', message: '' } });
+  hub.publish({
+    type: 'workload',
+    at: 't',
+    change: 'added',
+    workload: {
+      kind: 'WorkloadProcess',
+      type: 'process',
+      namespace: 'n',
+      name: 'w',
+      active: false,
+      healthy: false,
+      phase: '',
+      message: '',
+    },
+  });
   assert.equal(got.length, 6, 'the broken subscriber did not stop the others');
-  assert.deepEqual(hub.recent().map((e) => (e.type === 'leadership' ? e.epoch : e.type)), [3, 4, 5]);
+  assert.deepEqual(
+    hub.recent().map((e) => (e.type === 'leadership' ? e.epoch : e.type)),
+    [3, 4, 5],
+  );
   off();
   hub.publish(leadership(6));
   assert.equal(got.length, 6);

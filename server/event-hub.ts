@@ -25,7 +25,16 @@ export type HubEvent =
       reason?: string;
     }
   | { type: 'workload'; at: string; change: 'added' | 'updated' | 'deleted'; workload: WorkloadView }
-  | { type: 'event'; at: string; kind: string; namespace: string; name: string; level: 'Normal' | 'Warning'; reason: string; message: string }
+  | {
+      type: 'event';
+      at: string;
+      kind: string;
+      namespace: string;
+      name: string;
+      level: 'Normal' | 'Warning';
+      reason: string;
+      message: string;
+    }
   | { type: 'failover'; at: string; failover: FailoverEntry };
 
 /** One leadership change in the failover timeline. */
@@ -132,7 +141,13 @@ export class FailoverRecorder {
     this.#freeSeenAt = this.now();
   }
 
-  #record(to: string, epoch: number, from: string | null, durationMs: number | null, observedBy: FailoverEntry['observedBy']): void {
+  #record(
+    to: string,
+    epoch: number,
+    from: string | null,
+    durationMs: number | null,
+    observedBy: FailoverEntry['observedBy'],
+  ): void {
     this.#current = to;
     this.#freeSeenAt = null;
     const at = new Date(this.now()).toISOString();

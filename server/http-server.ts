@@ -52,7 +52,8 @@ const DASHBOARD_FILES: Record<string, [file: string, type: string]> = {
   '/dashboard.css': ['dashboard.css', 'text/css; charset=utf-8'],
   '/dashboard.js': ['dashboard.js', 'text/javascript; charset=utf-8'],
 };
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Constant-time comparison of a presented bearer token with the configured one. */
 export function tokenMatches(presented: string | undefined, expected: string): boolean {
@@ -149,7 +150,10 @@ export function createApp(deps: HttpDeps): express.Express {
       const auth = req.get('authorization');
       const presented = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
       if (presented === undefined) {
-        res.status(401).set('WWW-Authenticate', 'Bearer').json({ status: 'error', error: 'a bearer token is required (Authorization: Bearer <token>)' });
+        res
+          .status(401)
+          .set('WWW-Authenticate', 'Bearer')
+          .json({ status: 'error', error: 'a bearer token is required (Authorization: Bearer <token>)' });
         return;
       }
       if (!tokenMatches(presented, handover.token)) {
@@ -160,7 +164,12 @@ export function createApp(deps: HttpDeps): express.Express {
         .run()
         .then((r) => {
           if (r.handedOver) res.json(ok({ handedOver: true, releasedEpoch: r.epoch }));
-          else res.status(409).json({ status: 'error', error: `this replica is not the leader${r.leader ? `; the leader is ${r.leader}` : ''}`, leader: r.leader });
+          else
+            res.status(409).json({
+              status: 'error',
+              error: `this replica is not the leader${r.leader ? `; the leader is ${r.leader}` : ''}`,
+              leader: r.leader,
+            });
         })
         .catch(next);
     });
@@ -169,7 +178,13 @@ export function createApp(deps: HttpDeps): express.Express {
     for (const [route, [file, type]] of Object.entries(DASHBOARD_FILES)) {
       const body = readFileSync(`${DASHBOARD_DIR}${file}`);
       app.get(route, (_req, res) => {
-        res.set({ 'Content-Type': type, 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-cache' });
+        res.set({
+          'Content-Type': type,
+          'Content-Security-Policy': CSP,
+          'X-Content-Type-Options': 'nosniff',
+          'Referrer-Policy': 'no-referrer',
+          'Cache-Control': 'no-cache',
+        });
         res.send(body);
       });
     }

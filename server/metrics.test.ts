@@ -10,7 +10,8 @@ async function value(m: OperatorMetrics, name: string, labels: Record<string, st
   const metric = (await m.registry.getMetricsAsJSON()).find((x) => x.name === name);
   assert.ok(metric, `no metric ${name}`);
   const v = (metric.values as { value: number; labels: Record<string, string | number>; metricName?: string }[]).filter(
-    (x) => (x.metricName === undefined || x.metricName === name || x.metricName === `${name}_count`) &&
+    (x) =>
+      (x.metricName === undefined || x.metricName === name || x.metricName === `${name}_count`) &&
       Object.entries(labels).every(([k, l]) => x.labels[k] === l),
   );
   return v.reduce((a, x) => a + (x.metricName?.endsWith('_bucket') ? 0 : x.value), 0);
@@ -71,7 +72,11 @@ test('workload gauges come from the source at scrape time, and are empty on a fo
   assert.ok(!text.includes('name="api"'), 'a removed workload is gone at the next scrape');
   leading = false;
   const followerText = await m.registry.metrics();
-  assert.doesNotMatch(followerText, /k8_highlander_workload_status\{/, 'followers export no workload series (no double counting)');
+  assert.doesNotMatch(
+    followerText,
+    /k8_highlander_workload_status\{/,
+    'followers export no workload series (no double counting)',
+  );
 });
 
 test('cluster_health follows the health check at scrape time', async () => {

@@ -22,19 +22,78 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 /** The operator's metrics, registered in their own registry. */
 export class OperatorMetrics {
   readonly registry = new Registry();
-  readonly isLeader = new Gauge({ name: `${P}is_leader`, help: 'Whether this instance is the leader (1) or not (0)', registers: [this.registry] });
-  readonly transitions = new Counter({ name: `${P}leadership_transitions_total`, help: 'Leadership changes of this instance (acquisitions plus losses)', registers: [this.registry] });
-  readonly acquisitions = new Counter({ name: `${P}leadership_acquisitions_total`, help: 'Times this instance became leader', registers: [this.registry] });
-  readonly losses = new Counter({ name: `${P}leadership_losses_total`, help: 'Times this instance stopped being leader, for any reason', labelNames: ['reason'], registers: [this.registry] });
-  readonly failedAttempts = new Counter({ name: `${P}leadership_failed_attempts_total`, help: 'Acquisition attempts that failed with a lock-store error (not those refused because another instance leads)', registers: [this.registry] });
-  readonly leadershipDuration = new Histogram({ name: `${P}leadership_duration_seconds`, help: 'Duration of leadership periods of this instance', buckets: [1, 10, 60, 300, 1800, 3600, 21_600, 86_400], registers: [this.registry] });
-  readonly lastTransition = new Gauge({ name: `${P}last_leader_transition_timestamp_seconds`, help: 'Unix time of the last leadership change of this instance', registers: [this.registry] });
-  readonly failovers = new Counter({ name: `${P}failover_total`, help: 'Times this instance took over from another leader', registers: [this.registry] });
-  readonly failoverDuration = new Histogram({ name: `${P}failover_duration_seconds`, help: 'From the moment the previous leader’s lock was free (released or expired) until this instance held it', buckets: SECONDS_BUCKETS, registers: [this.registry] });
-  readonly failoverErrors = new Counter({ name: `${P}failover_errors_total`, help: 'Leader work that failed to start or stop cleanly', registers: [this.registry] });
-  readonly dbOperations = new Counter({ name: `${P}db_operations_total`, help: 'Lock-store operations', labelNames: ['operation'], registers: [this.registry] });
-  readonly dbErrors = new Counter({ name: `${P}db_errors_total`, help: 'Lock-store operations that failed', labelNames: ['operation', 'error_type'], registers: [this.registry] });
-  readonly dbLatency = new Histogram({ name: `${P}db_latency_seconds`, help: 'Latency of lock-store operations', labelNames: ['operation'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly isLeader = new Gauge({
+    name: `${P}is_leader`,
+    help: 'Whether this instance is the leader (1) or not (0)',
+    registers: [this.registry],
+  });
+  readonly transitions = new Counter({
+    name: `${P}leadership_transitions_total`,
+    help: 'Leadership changes of this instance (acquisitions plus losses)',
+    registers: [this.registry],
+  });
+  readonly acquisitions = new Counter({
+    name: `${P}leadership_acquisitions_total`,
+    help: 'Times this instance became leader',
+    registers: [this.registry],
+  });
+  readonly losses = new Counter({
+    name: `${P}leadership_losses_total`,
+    help: 'Times this instance stopped being leader, for any reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly failedAttempts = new Counter({
+    name: `${P}leadership_failed_attempts_total`,
+    help: 'Acquisition attempts that failed with a lock-store error (not those refused because another instance leads)',
+    registers: [this.registry],
+  });
+  readonly leadershipDuration = new Histogram({
+    name: `${P}leadership_duration_seconds`,
+    help: 'Duration of leadership periods of this instance',
+    buckets: [1, 10, 60, 300, 1800, 3600, 21_600, 86_400],
+    registers: [this.registry],
+  });
+  readonly lastTransition = new Gauge({
+    name: `${P}last_leader_transition_timestamp_seconds`,
+    help: 'Unix time of the last leadership change of this instance',
+    registers: [this.registry],
+  });
+  readonly failovers = new Counter({
+    name: `${P}failover_total`,
+    help: 'Times this instance took over from another leader',
+    registers: [this.registry],
+  });
+  readonly failoverDuration = new Histogram({
+    name: `${P}failover_duration_seconds`,
+    help: 'From the moment the previous leader’s lock was free (released or expired) until this instance held it',
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly failoverErrors = new Counter({
+    name: `${P}failover_errors_total`,
+    help: 'Leader work that failed to start or stop cleanly',
+    registers: [this.registry],
+  });
+  readonly dbOperations = new Counter({
+    name: `${P}db_operations_total`,
+    help: 'Lock-store operations',
+    labelNames: ['operation'],
+    registers: [this.registry],
+  });
+  readonly dbErrors = new Counter({
+    name: `${P}db_errors_total`,
+    help: 'Lock-store operations that failed',
+    labelNames: ['operation', 'error_type'],
+    registers: [this.registry],
+  });
+  readonly dbLatency = new Histogram({
+    name: `${P}db_latency_seconds`,
+    help: 'Latency of lock-store operations',
+    labelNames: ['operation'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
 
   readonly workloadStatus = new Gauge({
     name: `${P}workload_status`,
@@ -49,8 +108,18 @@ export class OperatorMetrics {
     labelNames: ['type', 'name', 'namespace'],
     registers: [this.registry],
   });
-  readonly workloadOperations = new Counter({ name: `${P}workload_operations_total`, help: 'Changes made to workloads by this instance as leader (created, repaired, adopted)', labelNames: ['type', 'name', 'operation'], registers: [this.registry] });
-  readonly workloadErrors = new Counter({ name: `${P}workload_errors_total`, help: 'Errors reconciling workloads (refused specs by reason, failed passes)', labelNames: ['type', 'name', 'error_type'], registers: [this.registry] });
+  readonly workloadOperations = new Counter({
+    name: `${P}workload_operations_total`,
+    help: 'Changes made to workloads by this instance as leader (created, repaired, adopted)',
+    labelNames: ['type', 'name', 'operation'],
+    registers: [this.registry],
+  });
+  readonly workloadErrors = new Counter({
+    name: `${P}workload_errors_total`,
+    help: 'Errors reconciling workloads (refused specs by reason, failed passes)',
+    labelNames: ['type', 'name', 'error_type'],
+    registers: [this.registry],
+  });
   readonly clusterHealth = new Gauge({
     name: `${P}cluster_health`,
     help: 'Whether this instance can serve in its cluster (1: lock store reachable and caches synced, 0: not)',

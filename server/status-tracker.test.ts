@@ -6,13 +6,19 @@ test('a follower sees the leader; after a takeover it leads and counts the failo
   let now = Date.parse('2026-01-01T00:00:00Z');
   const t = new StatusTracker('me_1', () => now);
   t.newLeader('other_2', 1);
-  assert.deepEqual([t.snapshot().isLeader, t.snapshot().currentLeader, t.snapshot().leaderSince], [false, 'other_2', null]);
+  assert.deepEqual(
+    [t.snapshot().isLeader, t.snapshot().currentLeader, t.snapshot().leaderSince],
+    [false, 'other_2', null],
+  );
   now += 65_000;
   t.observer().acquired?.({ epoch: 2, previousHolder: 'other_2', failoverMs: 3 });
   const s = t.snapshot();
   assert.equal(s.isLeader, true);
   assert.equal(s.leaderSince, '2026-01-01T00:01:05.000Z');
-  assert.deepEqual([s.currentLeader, s.lastLeader, s.failoverCount, s.leadershipTransitions, s.epoch], ['me_1', 'other_2', 1, 1, 2]);
+  assert.deepEqual(
+    [s.currentLeader, s.lastLeader, s.failoverCount, s.leadershipTransitions, s.epoch],
+    ['me_1', 'other_2', 1, 1, 2],
+  );
   assert.equal(s.uptime, '1m5s');
   t.observer().stopped?.({ epoch: 2, reason: 'shutdown', heldMs: 1 });
   assert.deepEqual([t.snapshot().isLeader, t.snapshot().leadershipTransitions], [false, 2]);

@@ -49,7 +49,16 @@ export function summarize(kind: WorkloadKind, cr: Readonly<WorkloadCR>): Workloa
 
 /** The fields the live views show (no raw status). */
 export function viewOf(w: WorkloadSummary): WorkloadView {
-  return { kind: w.kind, type: w.type, namespace: w.namespace, name: w.name, active: w.active, healthy: w.healthy, phase: w.phase, message: w.message };
+  return {
+    kind: w.kind,
+    type: w.type,
+    namespace: w.namespace,
+    name: w.name,
+    active: w.active,
+    healthy: w.healthy,
+    phase: w.phase,
+    message: w.message,
+  };
 }
 
 /** Every workload in the caches (that `include` accepts). */
@@ -69,12 +78,18 @@ export function listWorkloads(
  * `namespace/name` and, if still ambiguous, `kind/namespace/name`.
  */
 export function byName(all: readonly WorkloadSummary[]): Record<string, WorkloadSummary> {
-  const count = (f: (w: WorkloadSummary) => string) => all.reduce((m, w) => m.set(f(w), (m.get(f(w)) ?? 0) + 1), new Map<string, number>());
+  const count = (f: (w: WorkloadSummary) => string) =>
+    all.reduce((m, w) => m.set(f(w), (m.get(f(w)) ?? 0) + 1), new Map<string, number>());
   const names = count((w) => w.name);
   const byNs = count((w) => `${w.namespace}/${w.name}`);
   const out: Record<string, WorkloadSummary> = {};
   for (const w of all) {
-    const key = names.get(w.name) === 1 ? w.name : byNs.get(`${w.namespace}/${w.name}`) === 1 ? `${w.namespace}/${w.name}` : `${w.kind}/${w.namespace}/${w.name}`;
+    const key =
+      names.get(w.name) === 1
+        ? w.name
+        : byNs.get(`${w.namespace}/${w.name}`) === 1
+          ? `${w.namespace}/${w.name}`
+          : `${w.kind}/${w.namespace}/${w.name}`;
     out[key] = w;
   }
   return out;
@@ -112,7 +127,12 @@ export interface PodView {
  * The pods of this tenant's workloads, sorted by namespace and name. `leaders` maps each of
  * them ("namespace/name") to the leader recorded in its status, which becomes `leaderId`.
  */
-export function podViews(pods: readonly Readonly<V1Pod>[], leaders: ReadonlyMap<string, string>, clusterName: string, now: number): PodView[] {
+export function podViews(
+  pods: readonly Readonly<V1Pod>[],
+  leaders: ReadonlyMap<string, string>,
+  clusterName: string,
+  now: number,
+): PodView[] {
   return pods
     .map((pod) => {
       const workload = pod.metadata?.labels?.[WORKLOAD_LABEL] ?? '';

@@ -100,7 +100,9 @@ export function runHealthScript(obj: object, opts: RunOptions = {}): ArgoHealth 
   const res = spawnSync(interpreter, ['-'], { input: harness(obj, opts.script ?? HEALTH_SCRIPT), encoding: 'utf8' });
   if (res.error) {
     const missing = (res.error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new Error(missing ? `${interpreter} not found: run \`bash e2e/lib/ensure-lua.sh\` (root) to install it` : res.error.message);
+    throw new Error(
+      missing ? `${interpreter} not found: run \`bash e2e/lib/ensure-lua.sh\` (root) to install it` : res.error.message,
+    );
   }
   if (res.status !== 0) throw new Error(`${interpreter} failed (exit ${res.status}): ${res.stderr.trim()}`);
   const nl = res.stdout.indexOf('\n');

@@ -22,18 +22,29 @@ test('a stale observedGeneration is InProgress, whatever the conditions say', ()
 });
 
 test('Reconciling=True is InProgress and Stalled=True is Failed, with the condition message', () => {
-  assert.deepEqual(kstatus(obj(1, { observedGeneration: 1, conditions: [cond('Ready', 'False'), cond('Reconciling', 'True', 'pod pending')] })), {
-    status: 'InProgress',
-    rule: 'reconciling',
-    message: 'pod pending',
-  });
+  assert.deepEqual(
+    kstatus(
+      obj(1, {
+        observedGeneration: 1,
+        conditions: [cond('Ready', 'False'), cond('Reconciling', 'True', 'pod pending')],
+      }),
+    ),
+    {
+      status: 'InProgress',
+      rule: 'reconciling',
+      message: 'pod pending',
+    },
+  );
   assert.deepEqual(kstatus(obj(1, { observedGeneration: 1, conditions: [cond('Stalled', 'True', 'refused')] })), {
     status: 'Failed',
     rule: 'stalled',
     message: 'refused',
   });
   // No message: the reason stands in.
-  assert.equal(kstatus(obj(1, { observedGeneration: 1, conditions: [cond('Stalled', 'True')] })).message, 'StalledReason');
+  assert.equal(
+    kstatus(obj(1, { observedGeneration: 1, conditions: [cond('Stalled', 'True')] })).message,
+    'StalledReason',
+  );
 });
 
 test('Ready=True is Current by the ready rule; no decision is Current by the fallback', () => {
@@ -48,6 +59,11 @@ test('Ready=True is Current by the ready rule; no decision is Current by the fal
 });
 
 test('False conditions decide nothing', () => {
-  const r = kstatus(obj(1, { observedGeneration: 1, conditions: [cond('Reconciling', 'False'), cond('Stalled', 'False'), cond('Ready', 'True')] }));
+  const r = kstatus(
+    obj(1, {
+      observedGeneration: 1,
+      conditions: [cond('Reconciling', 'False'), cond('Stalled', 'False'), cond('Ready', 'True')],
+    }),
+  );
   assert.deepEqual([r.status, r.rule], ['Current', 'ready']);
 });

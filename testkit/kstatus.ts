@@ -28,7 +28,8 @@ export interface KStatusInput {
   status?: { observedGeneration?: number; conditions?: Cond[] };
 }
 
-const text = (c: Cond): string => (typeof c.message === 'string' && c.message ? c.message : typeof c.reason === 'string' ? c.reason : '');
+const text = (c: Cond): string =>
+  typeof c.message === 'string' && c.message ? c.message : typeof c.reason === 'string' ? c.reason : '';
 
 /**
  * kstatus's verdict, rule by rule: being deleted → Terminating; status.observedGeneration
@@ -51,7 +52,8 @@ export function kstatus(obj: KStatusInput): KStatusResult {
   }
   const conditions = obj.status?.conditions ?? [];
   for (const c of conditions) {
-    if (c.type === 'Reconciling' && c.status === 'True') return { status: 'InProgress', rule: 'reconciling', message: text(c) };
+    if (c.type === 'Reconciling' && c.status === 'True')
+      return { status: 'InProgress', rule: 'reconciling', message: text(c) };
     if (c.type === 'Stalled' && c.status === 'True') return { status: 'Failed', rule: 'stalled', message: text(c) };
   }
   const ready = conditions.find((c) => c.type === 'Ready');

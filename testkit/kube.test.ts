@@ -8,7 +8,10 @@ import { clusterVersions, loadKubeConfig, waitFor } from './kube.ts';
 
 test('waitFor returns the first defined value', async () => {
   let calls = 0;
-  const v = await waitFor(() => Promise.resolve(++calls >= 3 ? calls : undefined), { what: 'three calls', intervalMs: 1 });
+  const v = await waitFor(() => Promise.resolve(++calls >= 3 ? calls : undefined), {
+    what: 'three calls',
+    intervalMs: 1,
+  });
   assert.equal(v, 3);
 });
 

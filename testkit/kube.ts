@@ -116,7 +116,9 @@ export async function createTestNamespace(kc: KubeConfig, prefix: string): Promi
 }
 
 /** The resource (plural) name of each workload kind, for the custom-objects API. */
-export const PLURAL = Object.fromEntries(Object.entries(WORKLOAD_KINDS).map(([kind, info]) => [kind, info.plural])) as Record<WorkloadKind, string> & Readonly<Record<string, string>>;
+export const PLURAL = Object.fromEntries(
+  Object.entries(WORKLOAD_KINDS).map(([kind, info]) => [kind, info.plural]),
+) as Record<WorkloadKind, string> & Readonly<Record<string, string>>;
 
 /** Request options for a JSON merge patch (client-node needs the header's exact case). */
 export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);

@@ -62,8 +62,15 @@ export class OperatorProcess {
       };
       const timer = setTimeout(() => {
         cleanup();
-        const tail = this.lines.slice(-6).map((l) => JSON.stringify(l)).join('\n  ');
-        reject(new Error(`${this.name}: no matching log line within ${timeoutMs} ms; last lines:\n  ${tail}\nstderr: ${this.stderr.slice(-5).join(' | ')}`));
+        const tail = this.lines
+          .slice(-6)
+          .map((l) => JSON.stringify(l))
+          .join('\n  ');
+        reject(
+          new Error(
+            `${this.name}: no matching log line within ${timeoutMs} ms; last lines:\n  ${tail}\nstderr: ${this.stderr.slice(-5).join(' | ')}`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = (): void => {
         clearTimeout(timer);

@@ -10,7 +10,12 @@ export interface Run {
 }
 
 /** Runs a command in the repository root, feeding `input` on stdin. */
-export function runCommand(cmd: string, args: string[], input = '', env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+export function runCommand(
+  cmd: string,
+  args: string[],
+  input = '',
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: repoRoot, env });
     let stdout = '';

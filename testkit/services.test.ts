@@ -36,7 +36,9 @@ function withEnvFile<T>(text: string, fn: (path: string) => T): T {
 }
 
 test('parseEnvFile skips blank lines and comments and splits at the first =', () => {
-  const vars = parseEnvFile('\n# a comment\n  \nA=1\r\nURL=postgres://h/db?sslmode=disable&x=y\n  # indented comment\nEMPTY=\n');
+  const vars = parseEnvFile(
+    '\n# a comment\n  \nA=1\r\nURL=postgres://h/db?sslmode=disable&x=y\n  # indented comment\nEMPTY=\n',
+  );
   assert.deepEqual(vars, { A: '1', URL: 'postgres://h/db?sslmode=disable&x=y', EMPTY: '' });
 });
 
@@ -87,15 +89,21 @@ test('loadServicesEnv treats an empty value as missing', () => {
 
 test('loadServicesEnv says to run make services-up when the file is absent', () => {
   const path = join(tmpdir(), `no-such-dir-${process.pid}`, 'services.env');
-  assert.throws(() => loadServicesEnv(path), (err: unknown) => {
-    assert.ok(err instanceof Error);
-    assert.ok(err.message.includes(path) && err.message.includes('make services-up'), err.message);
-    return true;
-  });
+  assert.throws(
+    () => loadServicesEnv(path),
+    (err: unknown) => {
+      assert.ok(err instanceof Error);
+      assert.ok(err.message.includes(path) && err.message.includes('make services-up'), err.message);
+      return true;
+    },
+  );
 });
 
 test('loadServicesEnv refuses addresses other than 127.0.0.1', () => {
-  const remote = COMPLETE.replace('SPANNER_EMULATOR_HOST=127.0.0.1:9010', 'SPANNER_EMULATOR_HOST=spanner.example.com:443');
+  const remote = COMPLETE.replace(
+    'SPANNER_EMULATOR_HOST=127.0.0.1:9010',
+    'SPANNER_EMULATOR_HOST=spanner.example.com:443',
+  );
   withEnvFile(remote, (path) => {
     assert.throws(() => loadServicesEnv(path), /SPANNER_EMULATOR_HOST must point at 127\.0\.0\.1/);
   });

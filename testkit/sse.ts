@@ -38,7 +38,11 @@ export class SseStream {
           fields[k] = k === 'data' && fields.data !== undefined ? `${fields.data}\n${v}` : v;
         }
         if (fields.data === undefined) continue;
-        this.events.push({ event: fields.event ?? 'message', data: JSON.parse(fields.data), ...(fields.id ? { id: fields.id } : {}) });
+        this.events.push({
+          event: fields.event ?? 'message',
+          data: JSON.parse(fields.data),
+          ...(fields.id ? { id: fields.id } : {}),
+        });
         for (const w of this.#waiters) w();
       }
     }

@@ -42,22 +42,29 @@ const METHODS: Record<string, Method> = {
     return n === undefined || int(n, 'findAll') < 0 ? all : all.slice(0, int(n, 'findAll'));
   },
   indexOf: (s, [x]) => codePointIndex(str(s, 'indexOf'), str(s, 'indexOf').indexOf(str(x, 'indexOf'))),
-  lastIndexOf: (s, [x]) => codePointIndex(str(s, 'lastIndexOf'), str(s, 'lastIndexOf').lastIndexOf(str(x, 'lastIndexOf'))),
-  replace: (s, [a, b, n]) => replace(str(s, 'replace'), str(a, 'replace'), str(b, 'replace'), n === undefined ? -1 : int(n, 'replace')),
+  lastIndexOf: (s, [x]) =>
+    codePointIndex(str(s, 'lastIndexOf'), str(s, 'lastIndexOf').lastIndexOf(str(x, 'lastIndexOf'))),
+  replace: (s, [a, b, n]) =>
+    replace(str(s, 'replace'), str(a, 'replace'), str(b, 'replace'), n === undefined ? -1 : int(n, 'replace')),
   substring: (s, [from, to]) => {
     const chars = [...str(s, 'substring')];
     const end = to === undefined ? chars.length : int(to, 'substring');
     const start = int(from, 'substring');
-    if (start < 0 || end > chars.length || start > end) throw new CelEvalError(`substring: index out of range [${start}, ${end})`);
+    if (start < 0 || end > chars.length || start > end)
+      throw new CelEvalError(`substring: index out of range [${start}, ${end})`);
     return chars.slice(start, end).join('');
   },
-  join: (l, [sep]) => list(l, 'join').map((x) => str(x, 'join')).join(sep === undefined ? '' : str(sep, 'join')),
+  join: (l, [sep]) =>
+    list(l, 'join')
+      .map((x) => str(x, 'join'))
+      .join(sep === undefined ? '' : str(sep, 'join')),
   compareTo: (q, [o]) => compare(quantityOf(q, 'compareTo'), quantityOf(o, 'compareTo')),
   isGreaterThan: (q, [o]) => compare(quantityOf(q, 'isGreaterThan'), quantityOf(o, 'isGreaterThan')) > 0,
   isLessThan: (q, [o]) => compare(quantityOf(q, 'isLessThan'), quantityOf(o, 'isLessThan')) < 0,
   sign: (q) => Math.sign(Number(quantityOf(q, 'sign').num)),
   isInteger: (q) => quantityOf(q, 'isInteger').num % quantityOf(q, 'isInteger').den === 0n,
-  asApproximateFloat: (q) => Number(quantityOf(q, 'asApproximateFloat').num) / Number(quantityOf(q, 'asApproximateFloat').den),
+  asApproximateFloat: (q) =>
+    Number(quantityOf(q, 'asApproximateFloat').num) / Number(quantityOf(q, 'asApproximateFloat').den),
 };
 
 const GLOBALS: Record<string, Global> = {
@@ -112,7 +119,8 @@ function list(v: unknown, fn: string): unknown[] {
 }
 
 function int(v: unknown, fn: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new CelEvalError(`no such overload: ${fn}() with ${typeName(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new CelEvalError(`no such overload: ${fn}() with ${typeName(v)}`);
   return v;
 }
 
@@ -242,7 +250,8 @@ function translate(pattern: string, extraFlags: string): RegExp {
     }
     if (c === '(') {
       const group = /^\((?:\?(?:([imsU-]+):|P?(<[A-Za-z_][A-Za-z0-9_]*>)|(:)))?/.exec(pattern.slice(i))!;
-      if (pattern[i + 1] === '?' && group[0].length === 1) throw new CelUnsupported(`the RE2 group ${pattern.slice(i, i + 4)}… is not supported`);
+      if (pattern[i + 1] === '?' && group[0].length === 1)
+        throw new CelUnsupported(`the RE2 group ${pattern.slice(i, i + 4)}… is not supported`);
       let groupFold = folding[folding.length - 1]!;
       if (group[1] !== undefined) {
         if (!/^i?$|^-i$/.test(group[1])) throw new CelUnsupported(`the RE2 flags (?${group[1]}:…) are not supported`);

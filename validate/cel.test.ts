@@ -58,10 +58,10 @@ describe('CEL subset', () => {
     assert.deepEqual(run("self.split('-', 2)", 'a-b-c'), ['a', 'b-c']);
     assert.deepEqual(run("self.findAll(r'\\b[0-9]{1,3}-[0-9]{1,3}\\b')", '5-1 * 1-3 * *'), ['5-1', '1-3']);
     assert.equal(run("self.find('[0-9]+')", 'ab12c'), '12');
-    assert.equal(run("self.substring(1, 3)", 'héllo'), 'él');
+    assert.equal(run('self.substring(1, 3)', 'héllo'), 'él');
     assert.equal(run("self.indexOf('l')", 'héllo'), 2);
     assert.equal(run("self.replace('a', 'b')", 'aaa'), 'bbb');
-    assert.equal(run("self.trim()", '  x '), 'x');
+    assert.equal(run('self.trim()', '  x '), 'x');
     assert.equal(run("['a', 'b'].join('-')", null), 'a-b');
   });
 
@@ -110,19 +110,38 @@ describe('RE2 patterns as JavaScript regular expressions', () => {
   });
 
   test('what it cannot translate is refused', () => {
-    for (const p of ['\\pL', '\\Q.\\E', '[[:alpha:]]', '(?=x)', '(?U)a+']) assert.throws(() => re2(p), CelUnsupported, p);
+    for (const p of ['\\pL', '\\Q.\\E', '[[:alpha:]]', '(?=x)', '(?U)a+'])
+      assert.throws(() => re2(p), CelUnsupported, p);
   });
 });
 
 describe('Kubernetes quantities', () => {
   test('valid forms', () => {
-    for (const q of ['1', '100m', '0.5', '.5', '1.', '64Mi', '1Gi', '2e3', '1E-3', '+1', '-1', '1k', '1M', '5n', '7u', '3Ei']) {
+    for (const q of [
+      '1',
+      '100m',
+      '0.5',
+      '.5',
+      '1.',
+      '64Mi',
+      '1Gi',
+      '2e3',
+      '1E-3',
+      '+1',
+      '-1',
+      '1k',
+      '1M',
+      '5n',
+      '7u',
+      '3Ei',
+    ]) {
       assert.ok(parseQuantity(q), q);
     }
   });
 
   test('invalid forms', () => {
-    for (const q of ['', 'lots', '64 MB', '1.5.5', 'Mi', '1mi', '1KB', '.', '1e', '--1', '1Gi ']) assert.equal(parseQuantity(q), undefined, q);
+    for (const q of ['', 'lots', '64 MB', '1.5.5', 'Mi', '1mi', '1KB', '.', '1e', '--1', '1Gi '])
+      assert.equal(parseQuantity(q), undefined, q);
   });
 
   test('exact values', () => {

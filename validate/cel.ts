@@ -45,9 +45,35 @@ export function compileCel(src: string): CelProgram {
 
 // ---- tokens ----
 
-type Token = { k: 'num'; v: number } | { k: 'str'; v: string } | { k: 'id'; v: string } | { k: 'op'; v: string } | { k: 'end' };
+type Token =
+  { k: 'num'; v: number } | { k: 'str'; v: string } | { k: 'id'; v: string } | { k: 'op'; v: string } | { k: 'end' };
 
-const OPERATORS = ['||', '&&', '==', '!=', '<=', '>=', '<', '>', '!', '?', ':', '+', '-', '*', '/', '%', '.', ',', '(', ')', '[', ']', '{', '}'];
+const OPERATORS = [
+  '||',
+  '&&',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '<',
+  '>',
+  '!',
+  '?',
+  ':',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '.',
+  ',',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+];
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -105,7 +131,20 @@ function tokenize(src: string): Token[] {
   return out;
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '`': '`', '?': '?' };
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '`': '`',
+  '?': '?',
+};
 
 function unescape(src: string, at: number): [string, number] {
   const c = src[at + 1] ?? '';
@@ -153,7 +192,12 @@ class Parser {
     let l = this.#addition();
     for (;;) {
       const t = this.#peek();
-      const op = t.k === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(t.v) ? t.v : t.k === 'id' && t.v === 'in' ? 'in' : undefined;
+      const op =
+        t.k === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(t.v)
+          ? t.v
+          : t.k === 'id' && t.v === 'in'
+            ? 'in'
+            : undefined;
       if (!op) return l;
       this.#i += 1;
       l = { t: 'bin', op, l, r: this.#addition() };
@@ -162,13 +206,15 @@ class Parser {
 
   #addition(): Node {
     let l = this.#multiplication();
-    for (let op = this.#eatAny('+', '-'); op; op = this.#eatAny('+', '-')) l = { t: 'bin', op, l, r: this.#multiplication() };
+    for (let op = this.#eatAny('+', '-'); op; op = this.#eatAny('+', '-'))
+      l = { t: 'bin', op, l, r: this.#multiplication() };
     return l;
   }
 
   #multiplication(): Node {
     let l = this.#unary();
-    for (let op = this.#eatAny('*', '/', '%'); op; op = this.#eatAny('*', '/', '%')) l = { t: 'bin', op, l, r: this.#unary() };
+    for (let op = this.#eatAny('*', '/', '%'); op; op = this.#eatAny('*', '/', '%'))
+      l = { t: 'bin', op, l, r: this.#unary() };
     return l;
   }
 
@@ -232,7 +278,8 @@ class Parser {
     const args = this.#args(')');
     if (t.v === 'has') {
       const a = args[0];
-      if (args.length !== 1 || a?.t !== 'sel') throw new CelUnsupported('has() takes one field selection, such as has(self.x)');
+      if (args.length !== 1 || a?.t !== 'sel')
+        throw new CelUnsupported('has() takes one field selection, such as has(self.x)');
       return { t: 'has', obj: a.obj, field: a.field };
     }
     if (!isCelFunction(t.v)) throw new CelUnsupported(`function ${t.v}() is not supported`);
@@ -359,7 +406,12 @@ function evaluate(n: Node, vars: Record<string, unknown>): unknown {
     case 'idx':
       return index(evaluate(n.obj, vars), evaluate(n.index, vars));
     case 'call':
-      return celFunction(n.fn, n.target ? evaluate(n.target, vars) : undefined, n.args.map((a) => evaluate(a, vars)), n.target !== undefined);
+      return celFunction(
+        n.fn,
+        n.target ? evaluate(n.target, vars) : undefined,
+        n.args.map((a) => evaluate(a, vars)),
+        n.target !== undefined,
+      );
     case 'macro':
       return macro(n, vars);
     case 'not':
@@ -454,7 +506,8 @@ function binary(op: string, l: unknown, r: unknown): unknown {
     case '/':
     case '%':
       if (typeof l === 'number' && typeof r === 'number') {
-        if ((op === '/' || op === '%') && r === 0) throw new CelEvalError(op === '/' ? 'division by zero' : 'modulus by zero');
+        if ((op === '/' || op === '%') && r === 0)
+          throw new CelEvalError(op === '/' ? 'division by zero' : 'modulus by zero');
         if (op === '/') return Number.isInteger(l) && Number.isInteger(r) ? Math.trunc(l / r) : l / r;
         return op === '-' ? l - r : op === '*' ? l * r : l % r;
       }
@@ -465,7 +518,8 @@ function binary(op: string, l: unknown, r: unknown): unknown {
 
 function index(obj: unknown, i: unknown): unknown {
   if (Array.isArray(obj)) {
-    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= obj.length) throw new CelEvalError(`index out of range: ${String(i)}`);
+    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= obj.length)
+      throw new CelEvalError(`index out of range: ${String(i)}`);
     return obj[i];
   }
   const m = mapOf(obj, '[]');
@@ -488,7 +542,8 @@ function bool(v: unknown, where: string): boolean {
   return v;
 }
 
-const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
 function mapOf(v: unknown, where: string): Record<string, unknown> {
   if (!isMap(v)) throw new CelEvalError(`no such overload: ${where} on ${typeName(v)}`);

@@ -86,8 +86,17 @@ export class CrValidator {
 
   /** Builds a validator from parsed CustomResourceDefinition manifests (other documents are ignored). */
   constructor(crds: readonly unknown[]) {
-    const ajv = new Ajv2019({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, useDefaults: true });
-    ajv.addFormat('date-time', { type: 'string', validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)) });
+    const ajv = new Ajv2019({
+      allErrors: true,
+      strict: true,
+      strictRequired: false,
+      allowUnionTypes: true,
+      useDefaults: true,
+    });
+    ajv.addFormat('date-time', {
+      type: 'string',
+      validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)),
+    });
     for (const crd of crds) {
       const c = crd as CrdManifest | null;
       if (c?.kind !== 'CustomResourceDefinition' || c.spec?.group !== GROUP) continue;
@@ -97,7 +106,12 @@ export class CrValidator {
       if (!schema || !(kind in WORKLOAD_KINDS)) continue;
       const rules = new Map<Schema, CompiledRule[]>();
       this.#compileRules(kind, schema, '', rules);
-      this.#kinds.set(kind, { schema, ajv: ajv.compile(toJsonSchema(schema, true)), rules, hasStatusSubresource: !!version.subresources?.status });
+      this.#kinds.set(kind, {
+        schema,
+        ajv: ajv.compile(toJsonSchema(schema, true)),
+        rules,
+        hasStatusSubresource: !!version.subresources?.status,
+      });
     }
   }
 
@@ -124,11 +138,17 @@ export class CrValidator {
     if (!isObject(obj)) return [{ path: [], message: `must be a mapping (an object), not ${describeType(obj)}` }];
     const problems: CrProblem[] = [];
     if (obj.apiVersion !== API_VERSION) {
-      problems.push({ path: ['apiVersion'], message: `must be ${API_VERSION}${obj.apiVersion === undefined ? '' : ` (got ${show(obj.apiVersion)})`}` });
+      problems.push({
+        path: ['apiVersion'],
+        message: `must be ${API_VERSION}${obj.apiVersion === undefined ? '' : ` (got ${show(obj.apiVersion)})`}`,
+      });
     }
     const kind = this.#kinds.get(String(obj.kind));
     if (!kind) {
-      problems.push({ path: ['kind'], message: `must be one of ${this.kinds.join(', ')}${obj.kind === undefined ? '' : ` (got ${show(obj.kind)})`}` });
+      problems.push({
+        path: ['kind'],
+        message: `must be one of ${this.kinds.join(', ')}${obj.kind === undefined ? '' : ` (got ${show(obj.kind)})`}`,
+      });
       return problems;
     }
     problems.push(...metadataProblems(obj.metadata));
@@ -138,7 +158,8 @@ export class CrValidator {
     const blocking = !kind.ajv(data) && (kind.ajv.errors ?? []).some((e) => e.keyword === 'type');
     for (const e of kind.ajv.errors ?? []) problems.push(describeAjvError(e, data));
     // Like the API server, rules are not run on an object with a value of the wrong type.
-    if (blocking) problems.push({ path: [], message: 'validation rules were not checked because of the type errors above' });
+    if (blocking)
+      problems.push({ path: [], message: 'validation rules were not checked because of the type errors above' });
     else problems.push(...this.#runRules(kind, kind.schema, data, []));
     return dedupe(problems).map((p) => ({ path: p.path, message: stripPrefix(formatPath(p.path), p.message) }));
   }
@@ -161,7 +182,13 @@ export class CrValidator {
       } catch {
         messageExpression = undefined; // falls back to message
       }
-      compiled.push({ rule: r.rule, program, message: r.message ?? `failed rule: ${r.rule}`, messageExpression, fieldPath: parseFieldPath(r.fieldPath ?? '') });
+      compiled.push({
+        rule: r.rule,
+        program,
+        message: r.message ?? `failed rule: ${r.rule}`,
+        messageExpression,
+        fieldPath: parseFieldPath(r.fieldPath ?? ''),
+      });
     }
     if (compiled.length) out.set(s, compiled);
     for (const [k, p] of Object.entries(s.properties ?? {})) this.#compileRules(kind, p, `${path}.${k}`, out);
@@ -188,7 +215,8 @@ export class CrValidator {
     if (isObject(value)) {
       for (const [k, v] of Object.entries(value)) {
         if (path.length === 0 && k === 'metadata') continue;
-        const child = s.properties?.[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
+        const child =
+          s.properties?.[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
         if (child) problems.push(...this.#runRules(kind, child, v, [...path, k]));
       }
     } else if (Array.isArray(value) && s.items) {
@@ -244,7 +272,10 @@ function toJsonSchema(s: Schema, root = false, inJunctor = false): Record<string
     switch (k) {
       case 'properties':
         out.properties = Object.fromEntries(
-          Object.entries(v as Record<string, Schema>).map(([name, p]) => [name, root && name === 'metadata' ? true : toJsonSchema(p, false, inJunctor)]),
+          Object.entries(v as Record<string, Schema>).map(([name, p]) => [
+            name,
+            root && name === 'metadata' ? true : toJsonSchema(p, false, inJunctor),
+          ]),
         );
         break;
       case 'additionalProperties':
@@ -288,7 +319,12 @@ function toJsonSchema(s: Schema, root = false, inJunctor = false): Record<string
   if (s.type === 'object' && !inJunctor && !preserve && s.additionalProperties === undefined) {
     out.additionalProperties = false;
     if (s['x-kubernetes-embedded-resource']) {
-      out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...(out.properties as object) };
+      out.properties = {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { type: 'object' },
+        ...(out.properties as object),
+      };
     }
   }
   return out;
@@ -303,11 +339,17 @@ function describeAjvError(e: ErrorObject, data: unknown): CrProblem {
     case 'required':
       return { path: [...path, String(p.missingProperty)], message: 'Required value' };
     case 'additionalProperties':
-      return { path: [...path, String(p.additionalProperty)], message: 'unknown field (the API server rejects it under strict field validation)' };
+      return {
+        path: [...path, String(p.additionalProperty)],
+        message: 'unknown field (the API server rejects it under strict field validation)',
+      };
     case 'type':
       return { path, message: `must be ${[p.type].flat().join(' or ')}, not ${describeType(value)}` };
     case 'enum':
-      return { path, message: `Unsupported value${isSensitive(path) ? '' : `: ${show(value)}`}: supported values: ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')}` };
+      return {
+        path,
+        message: `Unsupported value${isSensitive(path) ? '' : `: ${show(value)}`}: supported values: ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(', ')}`,
+      };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -356,8 +398,13 @@ function listTypeProblems(s: Schema, value: unknown, path: Segment[]): CrProblem
   const seen = new Map<string, number>();
   const problems: CrProblem[] = [];
   value.forEach((item, i) => {
-    const key = type === 'set' ? JSON.stringify(item) : JSON.stringify(keys.map((k) => (isObject(item) ? item[k] : undefined)));
-    if (seen.has(key)) problems.push({ path: [...path, i], message: `Duplicate value: ${type === 'set' ? key : `${keys.join(', ')} ${key}`}` });
+    const key =
+      type === 'set' ? JSON.stringify(item) : JSON.stringify(keys.map((k) => (isObject(item) ? item[k] : undefined)));
+    if (seen.has(key))
+      problems.push({
+        path: [...path, i],
+        message: `Duplicate value: ${type === 'set' ? key : `${keys.join(', ')} ${key}`}`,
+      });
     else seen.set(key, i);
   });
   return problems;
@@ -366,8 +413,21 @@ function listTypeProblems(s: Schema, value: unknown, path: Segment[]): CrProblem
 // ---- metadata ----
 
 const OBJECT_META_FIELDS = new Set([
-  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
-  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields',
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
 ]);
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -376,25 +436,44 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** What the API server checks in metadata on create: names, namespace, labels, annotations, no unknown fields. */
 export function metadataProblems(meta: unknown): CrProblem[] {
-  if (meta === undefined) return [{ path: ['metadata', 'name'], message: 'Required value: name or generateName is required' }];
+  if (meta === undefined)
+    return [{ path: ['metadata', 'name'], message: 'Required value: name or generateName is required' }];
   if (!isObject(meta)) return [{ path: ['metadata'], message: `must be object, not ${describeType(meta)}` }];
   const problems: CrProblem[] = [];
   const at = (k: Segment, ...rest: Segment[]): Segment[] => ['metadata', k, ...rest];
   for (const k of Object.keys(meta)) {
-    if (!OBJECT_META_FIELDS.has(k)) problems.push({ path: at(k), message: 'unknown field (the API server rejects it under strict field validation)' });
+    if (!OBJECT_META_FIELDS.has(k))
+      problems.push({
+        path: at(k),
+        message: 'unknown field (the API server rejects it under strict field validation)',
+      });
   }
   const { name, generateName, namespace, labels, annotations } = meta;
-  if (name === undefined && generateName === undefined) problems.push({ path: at('name'), message: 'Required value: name or generateName is required' });
+  if (name === undefined && generateName === undefined)
+    problems.push({ path: at('name'), message: 'Required value: name or generateName is required' });
   if (name !== undefined) {
-    if (typeof name !== 'string') problems.push({ path: at('name'), message: `must be string, not ${describeType(name)}` });
+    if (typeof name !== 'string')
+      problems.push({ path: at('name'), message: `must be string, not ${describeType(name)}` });
     else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-      problems.push({ path: at('name'), message: `must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', at most 253 characters (got ${show(name)})` });
+      problems.push({
+        path: at('name'),
+        message: `must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', at most 253 characters (got ${show(name)})`,
+      });
     }
   }
-  if (namespace !== undefined && (typeof namespace !== 'string' || namespace.length > 63 || !DNS_LABEL.test(namespace))) {
-    problems.push({ path: at('namespace'), message: `must be a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters (got ${show(namespace)})` });
+  if (
+    namespace !== undefined &&
+    (typeof namespace !== 'string' || namespace.length > 63 || !DNS_LABEL.test(namespace))
+  ) {
+    problems.push({
+      path: at('namespace'),
+      message: `must be a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters (got ${show(namespace)})`,
+    });
   }
-  for (const [field, map] of [['labels', labels], ['annotations', annotations]] as const) {
+  for (const [field, map] of [
+    ['labels', labels],
+    ['annotations', annotations],
+  ] as const) {
     if (map === undefined) continue;
     if (!isObject(map)) {
       problems.push({ path: at(field), message: `must be a map of strings, not ${describeType(map)}` });
@@ -403,9 +482,13 @@ export function metadataProblems(meta: unknown): CrProblem[] {
     for (const [k, v] of Object.entries(map)) {
       const keyProblem = qualifiedNameProblem(k);
       if (keyProblem) problems.push({ path: at(field, k), message: `key ${keyProblem}` });
-      if (typeof v !== 'string') problems.push({ path: at(field, k), message: `must be string, not ${describeType(v)}` });
+      if (typeof v !== 'string')
+        problems.push({ path: at(field, k), message: `must be string, not ${describeType(v)}` });
       else if (field === 'labels' && (v.length > 63 || !LABEL_VALUE.test(v))) {
-        problems.push({ path: at(field, k), message: `must be a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (got ${show(v)})` });
+        problems.push({
+          path: at(field, k),
+          message: `must be a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (got ${show(v)})`,
+        });
       }
     }
   }
@@ -444,12 +527,17 @@ export function validateManifests(text: string, v: CrValidator): DocResult[] {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (!Array.isArray(docs)) return []; // an empty stream
-  const lineAt = (offset: number | undefined): number | undefined => (offset === undefined ? undefined : lines.linePos(offset).line);
+  const lineAt = (offset: number | undefined): number | undefined =>
+    offset === undefined ? undefined : lines.linePos(offset).line;
   const results: DocResult[] = [];
   docs.forEach((d, i) => {
     const r: DocResult = { doc: i + 1, problems: [] };
     if (d.errors.length) {
-      r.problems = d.errors.map((e) => ({ path: '', line: lineAt(e.pos[0]), message: `YAML: ${e.message.split('\n')[0]}` }));
+      r.problems = d.errors.map((e) => ({
+        path: '',
+        line: lineAt(e.pos[0]),
+        message: `YAML: ${e.message.split('\n')[0]}`,
+      }));
       results.push(r);
       return;
     }
@@ -462,7 +550,9 @@ export function validateManifests(text: string, v: CrValidator): DocResult[] {
       else if (typeof meta.generateName === 'string') r.name = `${meta.generateName}*`;
       if (typeof meta.namespace === 'string') r.namespace = meta.namespace;
     }
-    r.problems = v.validate(obj).map((p) => ({ path: formatPath(p.path), line: lineAt(locate(d, p.path).offset), message: p.message }));
+    r.problems = v
+      .validate(obj)
+      .map((p) => ({ path: formatPath(p.path), line: lineAt(locate(d, p.path).offset), message: p.message }));
     results.push(r);
   });
   return results;

@@ -36,7 +36,11 @@ export function configWorkloadCRs(cfg: Pick<HighlanderConfig, 'workloads' | 'nam
       out.push({
         apiVersion: API_VERSION,
         kind,
-        metadata: { name, namespace: namespace ?? cfg.namespace, labels: { [SOURCE_LABEL]: 'config', [TENANT_LABEL]: cfg.tenant } },
+        metadata: {
+          name,
+          namespace: namespace ?? cfg.namespace,
+          labels: { [SOURCE_LABEL]: 'config', [TENANT_LABEL]: cfg.tenant },
+        },
         spec,
       });
     }
@@ -45,11 +49,9 @@ export function configWorkloadCRs(cfg: Pick<HighlanderConfig, 'workloads' | 'nam
 }
 
 /** The CRs to prune: made from the config for this tenant, and no longer in it (pure). */
-export function prunable<T extends { kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } }>(
-  existing: readonly T[],
-  wanted: readonly ConfigCR[],
-  tenant: string,
-): T[] {
+export function prunable<
+  T extends { kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } },
+>(existing: readonly T[], wanted: readonly ConfigCR[], tenant: string): T[] {
   const keep = new Set(wanted.map((w) => `${w.kind}/${w.metadata.namespace}/${w.metadata.name}`));
   return existing.filter(
     (o) =>
@@ -66,7 +68,10 @@ export function prunable<T extends { kind?: string; metadata?: { name?: string; 
 export async function syncConfigWorkloads(
   kc: KubeConfig,
   cfg: Pick<HighlanderConfig, 'workloads' | 'namespace' | 'tenant'>,
-  caches: Record<WorkloadKind, ObjectCache<{ kind?: string; metadata: { name: string; namespace: string; labels?: Record<string, string> } }>>,
+  caches: Record<
+    WorkloadKind,
+    ObjectCache<{ kind?: string; metadata: { name: string; namespace: string; labels?: Record<string, string> } }>
+  >,
 ): Promise<string[]> {
   const api = KubernetesObjectApi.makeApiClient(kc);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -76,11 +81,16 @@ export async function syncConfigWorkloads(
     try {
       await api.patch(cr, undefined, undefined, CONFIG_FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     } catch (err) {
-      const msg = err instanceof ApiException ? ((err.body as { message?: string } | undefined)?.message ?? err.message) : String(err);
+      const msg =
+        err instanceof ApiException
+          ? ((err.body as { message?: string } | undefined)?.message ?? err.message)
+          : String(err);
       problems.push(`${cr.kind} ${cr.metadata.namespace}/${cr.metadata.name}: ${msg}`);
     }
   }
-  const existing = (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).flatMap((kind) => caches[kind].list().map((o) => ({ ...o, kind })));
+  const existing = (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).flatMap((kind) =>
+    caches[kind].list().map((o) => ({ ...o, kind })),
+  );
   for (const old of prunable(existing, wanted, cfg.tenant)) {
     try {
       await custom.deleteNamespacedCustomObject({
@@ -91,7 +101,8 @@ export async function syncConfigWorkloads(
         name: old.metadata.name,
       });
     } catch (err) {
-      if (!(err instanceof ApiException && err.code === 404)) problems.push(`pruning ${old.kind} ${old.metadata.name}: ${String(err)}`);
+      if (!(err instanceof ApiException && err.code === 404))
+        problems.push(`pruning ${old.kind} ${old.metadata.name}: ${String(err)}`);
     }
   }
   return problems;

@@ -7,7 +7,9 @@ import { desiredCronJob } from './desired.ts';
 import type { CronJobCR } from './desired.ts';
 
 test('the seed WorkloadCronJob becomes a Forbid CronJob owned by its CR', () => {
-  const seed = YAML.parse(readFileSync(new URL('../../testkit/fixtures/seed/cr-sample-cronjob.yaml', import.meta.url), 'utf8')) as CronJobCR;
+  const seed = YAML.parse(
+    readFileSync(new URL('../../testkit/fixtures/seed/cr-sample-cronjob.yaml', import.meta.url), 'utf8'),
+  ) as CronJobCR;
   const cr: CronJobCR = { ...seed, metadata: meta('sample-cronjob') };
   const cj = desiredCronJob(cr, 7);
   assert.equal(cj.metadata?.name, 'sample-cronjob');
@@ -16,18 +18,33 @@ test('the seed WorkloadCronJob becomes a Forbid CronJob owned by its CR', () => 
   assert.equal(cj.spec?.suspend, false);
   assert.equal(cj.metadata?.annotations?.['highlander.plexobject.io/epoch'], '7');
   assert.deepEqual(cj.metadata?.ownerReferences?.[0], {
-    apiVersion: 'highlander.plexobject.io/v1', kind: 'WorkloadCronJob', name: 'sample-cronjob', uid: 'uid-sample-cronjob', controller: true, blockOwnerDeletion: true,
+    apiVersion: 'highlander.plexobject.io/v1',
+    kind: 'WorkloadCronJob',
+    name: 'sample-cronjob',
+    uid: 'uid-sample-cronjob',
+    controller: true,
+    blockOwnerDeletion: true,
   });
   const pod = cj.spec?.jobTemplate.spec?.template;
   assert.equal(pod?.spec?.restartPolicy, 'OnFailure');
-  assert.deepEqual(pod?.spec?.containers[0]?.env, [{ name: 'CRD_DEFINED', value: 'true' }, { name: 'TEST_ENV', value: 'crd-value' }]);
+  assert.deepEqual(pod?.spec?.containers[0]?.env, [
+    { name: 'CRD_DEFINED', value: 'true' },
+    { name: 'TEST_ENV', value: 'crd-value' },
+  ]);
 });
 
 test('suspend, time zone and concurrency policy pass through; the epoch never reaches the job template', () => {
   const cr: CronJobCR = {
     kind: 'WorkloadCronJob',
     metadata: meta('c'),
-    spec: { image: 'i', script: { commands: ['x'] }, schedule: '@daily', suspend: true, timeZone: 'Europe/Paris', concurrencyPolicy: 'Replace' },
+    spec: {
+      image: 'i',
+      script: { commands: ['x'] },
+      schedule: '@daily',
+      suspend: true,
+      timeZone: 'Europe/Paris',
+      concurrencyPolicy: 'Replace',
+    },
   };
   const a = desiredCronJob(cr, 1);
   const b = desiredCronJob(cr, 2);

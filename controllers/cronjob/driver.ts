@@ -16,6 +16,7 @@ export function cronJobDriver(cronJobs: ObjectCache<V1CronJob>, writer: ChildWri
   return {
     kind: 'WorkloadCronJob',
     steps: (cr, epoch) => [ensureStep(writer, cronJobs, desiredCronJob(cr, epoch), epoch)],
-    observe: (cr) => observeCronJob(cronJobs.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.suspend ?? false),
+    observe: (cr) =>
+      observeCronJob(cronJobs.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.suspend ?? false),
   };
 }

@@ -8,7 +8,9 @@ const cr: PersistentCR = {
   kind: 'WorkloadPersistent',
   metadata: meta('message-queue'),
   spec: {
-    image: 'mq', replicas: 1, ports: [{ name: 'mq', containerPort: 1414, servicePort: 1414 }],
+    image: 'mq',
+    replicas: 1,
+    ports: [{ name: 'mq', containerPort: 1414, servicePort: 1414 }],
     persistentVolumes: [{ name: 'data', mountPath: '/var/mqm', size: '10Gi' }],
   },
 };
@@ -24,5 +26,8 @@ test('a headless Service named by serviceName', () => {
   const svc = desiredHeadlessService({ ...cr, spec: { ...cr.spec, serviceName: 'mq-headless' } }, 1);
   assert.equal(svc.metadata?.name, 'mq-headless');
   assert.equal(svc.spec?.clusterIP, 'None');
-  assert.equal(desiredStatefulSet({ ...cr, spec: { ...cr.spec, serviceName: 'mq-headless' } }, 1).spec?.serviceName, 'mq-headless');
+  assert.equal(
+    desiredStatefulSet({ ...cr, spec: { ...cr.spec, serviceName: 'mq-headless' } }, 1).spec?.serviceName,
+    'mq-headless',
+  );
 });

@@ -29,7 +29,9 @@ export function desiredStatefulSet(cr: PersistentCR, epoch: number): V1StatefulS
       replicas: cr.spec.replicas,
       serviceName: headlessName(cr),
       selector: { matchLabels: selectorLabels(cr.metadata.name) },
-      template: podTemplate(cr.metadata.name, cr.spec, { extraMounts: pvs.map((v) => ({ name: v.name, mountPath: v.mountPath })) }),
+      template: podTemplate(cr.metadata.name, cr.spec, {
+        extraMounts: pvs.map((v) => ({ name: v.name, mountPath: v.mountPath })),
+      }),
       ...(pvs.length
         ? {
             volumeClaimTemplates: pvs.map((v) => ({

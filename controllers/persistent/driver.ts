@@ -23,6 +23,11 @@ export function persistentDriver(
       ensureStep(writer, services, desiredHeadlessService(cr, epoch), epoch),
       ensureStep(writer, statefulSets, desiredStatefulSet(cr, epoch), epoch),
     ],
-    observe: (cr) => observeReplicas(statefulSets.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.replicas, 'StatefulSet'),
+    observe: (cr) =>
+      observeReplicas(
+        statefulSets.get(`${cr.metadata.namespace}/${cr.metadata.name}`),
+        cr.spec.replicas,
+        'StatefulSet',
+      ),
   };
 }

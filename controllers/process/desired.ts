@@ -8,7 +8,11 @@ import type { PodSpecFields } from '../shared/pod-template.ts';
 
 /** A WorkloadProcess as the controller reads it. */
 export interface ProcessCR extends OwnerCR {
-  spec: PodSpecFields & { restartPolicy?: 'Always' | 'OnFailure' | 'Never'; maxRestarts?: number; gracePeriod?: string };
+  spec: PodSpecFields & {
+    restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+    maxRestarts?: number;
+    gracePeriod?: string;
+  };
 }
 
 /** The pod's name. */
@@ -25,7 +29,11 @@ export function desiredPod(cr: ProcessCR, epoch: number): V1Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { ...meta, labels: { ...meta.labels, ...t.metadata?.labels }, annotations: { ...t.metadata?.annotations, ...meta.annotations } },
+    metadata: {
+      ...meta,
+      labels: { ...meta.labels, ...t.metadata?.labels },
+      annotations: { ...t.metadata?.annotations, ...meta.annotations },
+    },
     spec: t.spec!,
   };
 }

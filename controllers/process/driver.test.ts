@@ -5,7 +5,10 @@ import { meta } from '../shared/testing.ts';
 import { desiredPod } from './desired.ts';
 import { MAX_RESTARTS_REASON, SPEC_HASH_ANNOTATION, processDriver, replaceReason, specHash } from './driver.ts';
 
-const pod = (hash: string, phase: string): V1Pod => ({ metadata: { annotations: { [SPEC_HASH_ANNOTATION]: hash } }, status: { phase } });
+const pod = (hash: string, phase: string): V1Pod => ({
+  metadata: { annotations: { [SPEC_HASH_ANNOTATION]: hash } },
+  status: { phase },
+});
 
 test('a pod is kept while its spec is current and it runs', () => {
   assert.equal(replaceReason(pod('h', 'Running'), 'h', 'Always'), undefined);
@@ -34,10 +37,13 @@ function drive(maxRestarts: number | undefined) {
   const pods = new Map<string, V1Pod>();
   const calls: string[] = [];
   const writer = {
-    apply: <T,>(o: T) => {
+    apply: <T>(o: T) => {
       const p = o as V1Pod;
       calls.push(`apply ${p.metadata?.name}`);
-      pods.set(`ns/${p.metadata?.name}`, { ...p, status: { phase: 'Running', containerStatuses: [{ name: 'main', restartCount: 0 } as never] } });
+      pods.set(`ns/${p.metadata?.name}`, {
+        ...p,
+        status: { phase: 'Running', containerStatuses: [{ name: 'main', restartCount: 0 } as never] },
+      });
       return Promise.resolve(o);
     },
     delete: (o: { metadata?: { name?: string } }) => {
@@ -51,7 +57,12 @@ function drive(maxRestarts: number | undefined) {
   const cr = {
     kind: 'WorkloadProcess',
     metadata: meta('p'),
-    spec: { image: 'i', script: { commands: ['x'] }, restartPolicy: 'OnFailure' as const, ...(maxRestarts === undefined ? {} : { maxRestarts }) },
+    spec: {
+      image: 'i',
+      script: { commands: ['x'] },
+      restartPolicy: 'OnFailure' as const,
+      ...(maxRestarts === undefined ? {} : { maxRestarts }),
+    },
   };
   const pass = async () => {
     const did: (string | undefined)[] = [];

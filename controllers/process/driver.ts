@@ -43,7 +43,11 @@ export function restartsOf(pod: Readonly<V1Pod> | undefined): number {
 /** Whether this generation's status says the process was given up. */
 function statusGaveUp(cr: Readonly<CR>): boolean {
   const stalled = cr.status?.conditions?.find((c) => c.type === 'Stalled');
-  return stalled?.status === 'True' && stalled.reason === MAX_RESTARTS_REASON && cr.status?.observedGeneration === cr.metadata.generation;
+  return (
+    stalled?.status === 'True' &&
+    stalled.reason === MAX_RESTARTS_REASON &&
+    cr.status?.observedGeneration === cr.metadata.generation
+  );
 }
 
 /** The process kind's steps and observation. */
@@ -52,7 +56,8 @@ export function processDriver(pods: ObjectCache<V1Pod>, writer: ChildWriter): Ki
   // Generations this leader gave up, by key: the cache may not show our Stalled status yet when
   // the deleted pod's event brings the CR back, and a new pod must not follow.
   const givenUp = new Map<string, { generation: number; restarts: number }>();
-  const gaveUp = (cr: Readonly<CR>): boolean => givenUp.get(keyOf(cr))?.generation === cr.metadata.generation || statusGaveUp(cr);
+  const gaveUp = (cr: Readonly<CR>): boolean =>
+    givenUp.get(keyOf(cr))?.generation === cr.metadata.generation || statusGaveUp(cr);
   return {
     kind: 'WorkloadProcess',
     steps: (cr, epoch) => [
@@ -65,7 +70,9 @@ export function processDriver(pods: ObjectCache<V1Pod>, writer: ChildWriter): Ki
         const max = cr.spec.maxRestarts;
         if (gaveUp(cr)) {
           // Stopped for good until the spec changes: no pod runs.
-          return existing && (await deleteChild(writer, existing, epoch)) ? `Stopped: pod ${podName(cr)}: maxRestarts was exceeded` : undefined;
+          return existing && (await deleteChild(writer, existing, epoch))
+            ? `Stopped: pod ${podName(cr)}: maxRestarts was exceeded`
+            : undefined;
         }
         if (existing && max !== undefined && restartsOf(existing) > max) {
           givenUp.set(keyOf(cr), { generation: cr.metadata.generation ?? 0, restarts: restartsOf(existing) });

@@ -11,7 +11,16 @@ export interface ProcessStatusFields {
 /** The observation of a process from its pod (undefined: no pod yet). */
 export function observeProcess(pod: V1Pod | undefined, restartPolicy: string): KindObservation<ProcessStatusFields> {
   if (!pod) {
-    return { active: false, healthy: false, ready: false, reconciling: true, phase: 'Creating', reason: 'Creating', message: 'creating the pod', fields: {} };
+    return {
+      active: false,
+      healthy: false,
+      ready: false,
+      reconciling: true,
+      phase: 'Creating',
+      reason: 'Creating',
+      message: 'creating the pod',
+      fields: {},
+    };
   }
   const fields = {
     podName: pod.metadata?.name ?? '',
@@ -20,22 +29,94 @@ export function observeProcess(pod: V1Pod | undefined, restartPolicy: string): K
   const phase = pod.status?.phase ?? 'Pending';
   const podReady = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
   if (pod.metadata?.deletionTimestamp) {
-    return { active: false, healthy: false, ready: false, reconciling: true, phase: 'Terminating', reason: 'Replacing', message: 'the pod is being deleted; a new one follows', fields };
+    return {
+      active: false,
+      healthy: false,
+      ready: false,
+      reconciling: true,
+      phase: 'Terminating',
+      reason: 'Replacing',
+      message: 'the pod is being deleted; a new one follows',
+      fields,
+    };
   }
   switch (phase) {
     case 'Running':
       return podReady
-        ? { active: true, healthy: true, ready: true, reconciling: false, phase, reason: 'Running', message: 'the pod is running and ready', fields }
-        : { active: true, healthy: false, ready: false, reconciling: true, phase, reason: 'NotReady', message: 'the pod is running but not ready', fields };
+        ? {
+            active: true,
+            healthy: true,
+            ready: true,
+            reconciling: false,
+            phase,
+            reason: 'Running',
+            message: 'the pod is running and ready',
+            fields,
+          }
+        : {
+            active: true,
+            healthy: false,
+            ready: false,
+            reconciling: true,
+            phase,
+            reason: 'NotReady',
+            message: 'the pod is running but not ready',
+            fields,
+          };
     case 'Succeeded':
       return restartPolicy === 'Always'
-        ? { active: false, healthy: true, ready: false, reconciling: true, phase, reason: 'Restarting', message: 'the process exited; starting it again', fields }
-        : { active: false, healthy: true, ready: true, reconciling: false, phase, reason: 'Completed', message: 'the process completed', fields };
+        ? {
+            active: false,
+            healthy: true,
+            ready: false,
+            reconciling: true,
+            phase,
+            reason: 'Restarting',
+            message: 'the process exited; starting it again',
+            fields,
+          }
+        : {
+            active: false,
+            healthy: true,
+            ready: true,
+            reconciling: false,
+            phase,
+            reason: 'Completed',
+            message: 'the process completed',
+            fields,
+          };
     case 'Failed':
       return restartPolicy === 'Never'
-        ? { active: false, healthy: false, ready: false, reconciling: false, phase, reason: 'Failed', message: pod.status?.message || 'the process failed', fields }
-        : { active: false, healthy: false, ready: false, reconciling: true, phase, reason: 'Restarting', message: 'the process failed; starting it again', fields };
+        ? {
+            active: false,
+            healthy: false,
+            ready: false,
+            reconciling: false,
+            phase,
+            reason: 'Failed',
+            message: pod.status?.message || 'the process failed',
+            fields,
+          }
+        : {
+            active: false,
+            healthy: false,
+            ready: false,
+            reconciling: true,
+            phase,
+            reason: 'Restarting',
+            message: 'the process failed; starting it again',
+            fields,
+          };
     default:
-      return { active: true, healthy: false, ready: false, reconciling: true, phase: 'Pending', reason: 'Pending', message: 'the pod is pending', fields };
+      return {
+        active: true,
+        healthy: false,
+        ready: false,
+        reconciling: true,
+        phase: 'Pending',
+        reason: 'Pending',
+        message: 'the pod is pending',
+        fields,
+      };
   }
 }

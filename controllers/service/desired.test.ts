@@ -7,7 +7,12 @@ import type { ServiceCR } from './desired.ts';
 const cr: ServiceCR = {
   kind: 'WorkloadService',
   metadata: meta('admin-api'),
-  spec: { image: 'api:1', replicas: 1, ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }], healthCheckPath: '/health' },
+  spec: {
+    image: 'api:1',
+    replicas: 1,
+    ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }],
+    healthCheckPath: '/health',
+  },
 };
 
 test('a Deployment with the Recreate strategy, selecting by workload label', () => {

@@ -27,6 +27,7 @@ export function serviceDriver(
       const deployment = ensureStep(writer, deployments, desiredDeployment(cr, epoch), epoch);
       return [svc ? together(deployment, ensureStep(writer, services, svc, epoch)) : deployment];
     },
-    observe: (cr) => observeReplicas(deployments.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.replicas, 'Deployment'),
+    observe: (cr) =>
+      observeReplicas(deployments.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.replicas, 'Deployment'),
   };
 }

@@ -30,8 +30,17 @@ const desired = {
 };
 const actual = (epoch: string, replicas = 1, image = 'x:1') => ({
   ...desired,
-  metadata: { ...desired.metadata, resourceVersion: '42', uid: 'u', annotations: { 'highlander.plexobject.io/epoch': epoch, other: 'kept' } },
-  spec: { replicas, revisionHistoryLimit: 10, template: { spec: { containers: [{ name: 'main', image, imagePullPolicy: 'IfNotPresent' }] } } },
+  metadata: {
+    ...desired.metadata,
+    resourceVersion: '42',
+    uid: 'u',
+    annotations: { 'highlander.plexobject.io/epoch': epoch, other: 'kept' },
+  },
+  spec: {
+    replicas,
+    revisionHistoryLimit: 10,
+    template: { spec: { containers: [{ name: 'main', image, imagePullPolicy: 'IfNotPresent' }] } },
+  },
 });
 
 test('contains ignores defaults and the epoch stamp, not our fields', () => {

@@ -40,10 +40,15 @@ export function childWriter(kc: KubeConfig): ChildWriter {
 export function contains(actual: unknown, desired: unknown, path = ''): boolean {
   if (path === `.metadata.annotations.${EPOCH_ANNOTATION}`) return true;
   if (Array.isArray(desired)) {
-    return Array.isArray(actual) && actual.length === desired.length && desired.every((d, i) => contains(actual[i], d, `${path}[]`));
+    return (
+      Array.isArray(actual) &&
+      actual.length === desired.length &&
+      desired.every((d, i) => contains(actual[i], d, `${path}[]`))
+    );
   }
   if (desired !== null && typeof desired === 'object') {
-    if (desired instanceof Date) return actual instanceof Date ? +actual === +desired : String(actual) === desired.toISOString();
+    if (desired instanceof Date)
+      return actual instanceof Date ? +actual === +desired : String(actual) === desired.toISOString();
     if (actual === null || typeof actual !== 'object') return false;
     return Object.entries(desired).every(
       ([k, v]) => v === undefined || contains((actual as Record<string, unknown>)[k], v, `${path}.${k}`),
@@ -70,12 +75,19 @@ export async function ensureChild<T extends KubernetesObject>(
   }
   if (epochOf(existing.metadata?.annotations) > epoch) return 'fenced';
   if (contains(existing, desired)) return 'unchanged';
-  await writer.apply({ ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion } });
+  await writer.apply({
+    ...desired,
+    metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion },
+  });
   return 'updated';
 }
 
 /** Deletes a child unless a newer leader wrote it; true when deleted. */
-export async function deleteChild(writer: ChildWriter, existing: Readonly<KubernetesObject>, epoch: number): Promise<boolean> {
+export async function deleteChild(
+  writer: ChildWriter,
+  existing: Readonly<KubernetesObject>,
+  epoch: number,
+): Promise<boolean> {
   if (epochOf(existing.metadata?.annotations) > epoch) return false;
   await writer.delete(existing);
   return true;

@@ -18,7 +18,11 @@ export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
  * Merges computed conditions into the previous ones: a condition keeps its previous
  * lastTransitionTime unless its status changed; types not computed are kept as they were.
  */
-export function mergeConditions(previous: readonly Condition[] | undefined, next: readonly ConditionInput[], now: Date): Condition[] {
+export function mergeConditions(
+  previous: readonly Condition[] | undefined,
+  next: readonly ConditionInput[],
+  now: Date,
+): Condition[] {
   const prev = new Map((previous ?? []).map((c) => [c.type, c]));
   const out: Condition[] = next.map((c) => {
     const p = prev.get(c.type);
@@ -44,7 +48,13 @@ export interface Observation {
 export function conditionsFor(o: Observation, generation: number): ConditionInput[] {
   const g = { observedGeneration: generation };
   return [
-    { type: 'Ready', status: o.ready ? 'True' : 'False', reason: o.stalled?.reason ?? o.reason, message: o.stalled?.message ?? o.message, ...g },
+    {
+      type: 'Ready',
+      status: o.ready ? 'True' : 'False',
+      reason: o.stalled?.reason ?? o.reason,
+      message: o.stalled?.message ?? o.message,
+      ...g,
+    },
     o.reconciling && !o.stalled
       ? { type: 'Reconciling', status: 'True', reason: o.reason, message: o.message, ...g }
       : { type: 'Reconciling', status: 'False', reason: o.stalled ? 'Stalled' : 'Reconciled', message: '', ...g },

@@ -5,7 +5,12 @@ import type { ChildWriter } from './apply.ts';
 import { ensureChild } from './apply.ts';
 
 /** A step that creates or repairs `desired` from what `cache` holds under the same name. */
-export function ensureStep(writer: ChildWriter, cache: ObjectCache<KubernetesObject>, desired: KubernetesObject, epoch: number) {
+export function ensureStep(
+  writer: ChildWriter,
+  cache: ObjectCache<KubernetesObject>,
+  desired: KubernetesObject,
+  epoch: number,
+) {
   return async (): Promise<string | undefined> => {
     const key = `${desired.metadata?.namespace}/${desired.metadata?.name}`;
     const outcome = await ensureChild(writer, desired, cache.get(key), epoch);

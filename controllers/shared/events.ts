@@ -43,7 +43,13 @@ export function eventRecorder(kc: KubeConfig, instance: string, onError: (err: u
         namespace: cr.metadata.namespace,
         body: {
           metadata: { generateName: `${cr.metadata.name}.`, namespace: cr.metadata.namespace },
-          involvedObject: { apiVersion: API_VERSION, kind: cr.kind, name: cr.metadata.name, namespace: cr.metadata.namespace, uid: cr.metadata.uid },
+          involvedObject: {
+            apiVersion: API_VERSION,
+            kind: cr.kind,
+            name: cr.metadata.name,
+            namespace: cr.metadata.namespace,
+            uid: cr.metadata.uid,
+          },
           type,
           reason,
           message,

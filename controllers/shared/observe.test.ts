@@ -9,7 +9,10 @@ import { buildStatus, statusChanged } from './status.ts';
 const ctx = { generation: 2, leader: 'a_1', epoch: 5, now: new Date('2026-01-01T00:00:00Z') };
 
 test('a running, ready pod is active and healthy; a missing one is being created', () => {
-  const ready = observeProcess({ metadata: { name: 'p-pod' }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }, 'Always');
+  const ready = observeProcess(
+    { metadata: { name: 'p-pod' }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
+    'Always',
+  );
   assert.deepEqual([ready.active, ready.healthy, ready.ready], [true, true, true]);
   const none = observeProcess(undefined, 'Always');
   assert.deepEqual([none.active, none.ready, none.reconciling], [false, false, true]);
@@ -20,9 +23,17 @@ test('a running, ready pod is active and healthy; a missing one is being created
 });
 
 test('replicas: ready when every wanted replica is ready at the current generation', () => {
-  const ok = observeReplicas({ metadata: { generation: 3 }, status: { observedGeneration: 3, readyReplicas: 1, updatedReplicas: 1 } }, 1, 'Deployment');
+  const ok = observeReplicas(
+    { metadata: { generation: 3 }, status: { observedGeneration: 3, readyReplicas: 1, updatedReplicas: 1 } },
+    1,
+    'Deployment',
+  );
   assert.equal(ok.ready, true);
-  const stale = observeReplicas({ metadata: { generation: 4 }, status: { observedGeneration: 3, readyReplicas: 1, updatedReplicas: 1 } }, 1, 'Deployment');
+  const stale = observeReplicas(
+    { metadata: { generation: 4 }, status: { observedGeneration: 3, readyReplicas: 1, updatedReplicas: 1 } },
+    1,
+    'Deployment',
+  );
   assert.equal(stale.ready, false);
   assert.deepEqual(stale.fields, { replicas: 1, readyReplicas: 1 });
 });
@@ -31,7 +42,13 @@ test('cron: suspended is Ready but not active; a failed last run is unhealthy', 
   const s = observeCronJob({ spec: { schedule: '* * * * *', jobTemplate: {} }, status: {} }, true);
   assert.deepEqual([s.ready, s.active, s.phase], [true, false, 'Suspended']);
   const failed = observeCronJob(
-    { spec: { schedule: '* * * * *', jobTemplate: {} }, status: { lastScheduleTime: new Date('2026-01-01T00:05:00Z'), lastSuccessfulTime: new Date('2026-01-01T00:01:10Z') } },
+    {
+      spec: { schedule: '* * * * *', jobTemplate: {} },
+      status: {
+        lastScheduleTime: new Date('2026-01-01T00:05:00Z'),
+        lastSuccessfulTime: new Date('2026-01-01T00:01:10Z'),
+      },
+    },
     false,
   );
   assert.equal(failed.healthy, false);

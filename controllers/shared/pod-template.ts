@@ -1,6 +1,14 @@
 // The pod template every kind shares, from the workload spec alone. Nothing that changes on
 // failover (leader identity, epoch) goes in here, so a new leader never rolls a workload.
-import type { V1Container, V1EnvVar, V1PodSpec, V1PodTemplateSpec, V1Probe, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1EnvVar,
+  V1PodSpec,
+  V1PodTemplateSpec,
+  V1Probe,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
 import { childLabels } from '../../api/labels.ts';
 
 /** The spec fields of every kind that shape its pods. */
@@ -72,7 +80,11 @@ export function volumesOf(spec: PodSpecFields): { volumes: V1Volume[]; mounts: V
     mounts.push({ name: `secret-${s}`.slice(0, 63), mountPath: `/etc/secrets/${s}`, readOnly: true });
   }
   for (const v of spec.volumes ?? []) {
-    volumes.push(v.configMap ? { name: v.name, configMap: { name: v.configMap } } : { name: v.name, secret: { secretName: v.secret! } });
+    volumes.push(
+      v.configMap
+        ? { name: v.name, configMap: { name: v.configMap } }
+        : { name: v.name, secret: { secretName: v.secret! } },
+    );
     mounts.push({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly ?? true });
   }
   return { volumes, mounts };
@@ -83,7 +95,10 @@ export function probes(spec: PodSpecFields): Pick<V1Container, 'readinessProbe' 
   const port = spec.healthCheckPort ?? spec.ports?.[0]?.containerPort;
   if (!spec.healthCheckPath || !port) return {};
   const probe: V1Probe = { httpGet: { path: spec.healthCheckPath, port }, periodSeconds: 10, timeoutSeconds: 2 };
-  return { readinessProbe: { ...probe, failureThreshold: 3 }, livenessProbe: { ...probe, failureThreshold: 6, initialDelaySeconds: 10 } };
+  return {
+    readinessProbe: { ...probe, failureThreshold: 3 },
+    livenessProbe: { ...probe, failureThreshold: 6, initialDelaySeconds: 10 },
+  };
 }
 
 /** Options that differ by kind. */
@@ -104,7 +119,13 @@ export function podTemplate(name: string, spec: PodSpecFields, opts: TemplateOpt
     ...(envVars(spec.env) ? { env: envVars(spec.env) } : {}),
     ...(resources(spec.resources) ? { resources: resources(spec.resources) } : {}),
     ...(spec.ports?.length
-      ? { ports: spec.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol ?? 'TCP', ...(p.name ? { name: p.name } : {}) })) }
+      ? {
+          ports: spec.ports.map((p) => ({
+            containerPort: p.containerPort,
+            protocol: p.protocol ?? 'TCP',
+            ...(p.name ? { name: p.name } : {}),
+          })),
+        }
       : {}),
     ...probes(spec),
     ...(allMounts.length ? { volumeMounts: allMounts } : {}),
@@ -117,10 +138,15 @@ export function podTemplate(name: string, spec: PodSpecFields, opts: TemplateOpt
     ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
     ...(spec.imagePullSecrets?.length ? { imagePullSecrets: spec.imagePullSecrets } : {}),
     ...(volumes.length ? { volumes } : {}),
-    ...(opts.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds } : {}),
+    ...(opts.terminationGracePeriodSeconds !== undefined
+      ? { terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds }
+      : {}),
   };
   return {
-    metadata: { labels: childLabels(name, spec.labels), ...(spec.annotations ? { annotations: spec.annotations } : {}) },
+    metadata: {
+      labels: childLabels(name, spec.labels),
+      ...(spec.annotations ? { annotations: spec.annotations } : {}),
+    },
     spec: podSpec,
   };
 }

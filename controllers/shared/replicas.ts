@@ -9,19 +9,59 @@ export interface ReplicaStatusFields {
 }
 
 /** The observation of a replicated child (undefined: not created yet). */
-export function observeReplicas(child: V1Deployment | V1StatefulSet | undefined, wanted: number, noun: string): KindObservation<ReplicaStatusFields> {
+export function observeReplicas(
+  child: V1Deployment | V1StatefulSet | undefined,
+  wanted: number,
+  noun: string,
+): KindObservation<ReplicaStatusFields> {
   if (!child) {
-    return { active: false, healthy: false, ready: false, reconciling: true, phase: 'Creating', reason: 'Creating', message: `creating the ${noun}`, fields: { replicas: wanted, readyReplicas: 0 } };
+    return {
+      active: false,
+      healthy: false,
+      ready: false,
+      reconciling: true,
+      phase: 'Creating',
+      reason: 'Creating',
+      message: `creating the ${noun}`,
+      fields: { replicas: wanted, readyReplicas: 0 },
+    };
   }
   const ready = child.status?.readyReplicas ?? 0;
   const updated = child.status?.updatedReplicas ?? 0;
   const current = (child.status?.observedGeneration ?? 0) >= (child.metadata?.generation ?? 0);
   const fields = { replicas: wanted, readyReplicas: ready };
   if (wanted === 0) {
-    return { active: false, healthy: true, ready: true, reconciling: false, phase: 'ScaledToZero', reason: 'ScaledToZero', message: 'replicas is 0', fields };
+    return {
+      active: false,
+      healthy: true,
+      ready: true,
+      reconciling: false,
+      phase: 'ScaledToZero',
+      reason: 'ScaledToZero',
+      message: 'replicas is 0',
+      fields,
+    };
   }
   if (current && ready >= wanted && updated >= wanted) {
-    return { active: true, healthy: true, ready: true, reconciling: false, phase: 'Running', reason: 'Running', message: `${ready}/${wanted} replicas ready`, fields };
+    return {
+      active: true,
+      healthy: true,
+      ready: true,
+      reconciling: false,
+      phase: 'Running',
+      reason: 'Running',
+      message: `${ready}/${wanted} replicas ready`,
+      fields,
+    };
   }
-  return { active: true, healthy: false, ready: false, reconciling: true, phase: 'Progressing', reason: 'Progressing', message: `${ready}/${wanted} replicas ready`, fields };
+  return {
+    active: true,
+    healthy: false,
+    ready: false,
+    reconciling: true,
+    phase: 'Progressing',
+    reason: 'Progressing',
+    message: `${ready}/${wanted} replicas ready`,
+    fields,
+  };
 }

@@ -18,7 +18,14 @@ export function statusWriter(kc: KubeConfig): StatusWriter {
     async patchStatus(cr, status) {
       const plural = WORKLOAD_KINDS[cr.kind as WorkloadKind].plural;
       await api.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace: cr.metadata.namespace, plural, name: cr.metadata.name, body: { status } },
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: cr.metadata.namespace,
+          plural,
+          name: cr.metadata.name,
+          body: { status },
+        },
         mergePatch,
       );
     },

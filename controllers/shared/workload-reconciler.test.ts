@@ -41,7 +41,8 @@ function setup(opts: { failApply?: ApiException<unknown>; staleStatus?: () => bo
     patchStatus: (cr, s) => {
       statuses.push(s);
       // A stale cache has not seen this write yet.
-      if (!opts.staleStatus?.()) (crs.get(`${cr.metadata.namespace}/${cr.metadata.name}`) as { status?: object }).status = s;
+      if (!opts.staleStatus?.())
+        (crs.get(`${cr.metadata.namespace}/${cr.metadata.name}`) as { status?: object }).status = s;
       return Promise.resolve();
     },
   };
@@ -87,7 +88,12 @@ test('a new CR: its CronJob is applied, an event told, status written once; a se
   assert.equal(s.applied[0]?.kind, 'CronJob');
   assert.deepEqual(s.events, ['Normal Created']);
   assert.equal(s.statuses.length, 1);
-  const st = s.statuses[0] as { epoch: number; leader: string; observedGeneration: number; conditions: { type: string; status: string }[] };
+  const st = s.statuses[0] as {
+    epoch: number;
+    leader: string;
+    observedGeneration: number;
+    conditions: { type: string; status: string }[];
+  };
   assert.deepEqual([st.epoch, st.leader, st.observedGeneration], [3, 'me_1', 1]);
   assert.equal(st.conditions.find((c) => c.type === 'Reconciling')?.status, 'True');
   // The child now exists exactly as desired: adopted, no write, no new status.
@@ -100,20 +106,37 @@ test('a new CR: its CronJob is applied, an event told, status written once; a se
 });
 
 test('a refusal by the API server marks the CR Stalled instead of retrying forever', async () => {
-  const s = setup({ failApply: new ApiException(422, 'Unprocessable', { message: 'spec.jobTemplate: Invalid value' }, {}) });
+  const s = setup({
+    failApply: new ApiException(422, 'Unprocessable', { message: 'spec.jobTemplate: Invalid value' }, {}),
+  });
   s.crs.items.set('ns/c', s.cr());
   await s.r.reconcile(req());
   const st = s.statuses[0] as { conditions: { type: string; status: string; reason: string; message: string }[] };
   const stalled = st.conditions.find((c) => c.type === 'Stalled');
-  assert.deepEqual([stalled?.status, stalled?.reason, stalled?.message], ['True', 'Invalid', 'spec.jobTemplate: Invalid value']);
+  assert.deepEqual(
+    [stalled?.status, stalled?.reason, stalled?.message],
+    ['True', 'Invalid', 'spec.jobTemplate: Invalid value'],
+  );
   assert.equal(st.conditions.find((c) => c.type === 'Ready')?.status, 'False');
   assert.deepEqual(s.events, ['Warning Invalid']);
 });
 
-test('the Stalled message is the API server\'s own, from the JSON text client-node hands back', async () => {
+test("the Stalled message is the API server's own, from the JSON text client-node hands back", async () => {
   // client-node 1.4 keeps the response body as text: the Status object's JSON.
-  const body = JSON.stringify({ kind: 'Status', status: 'Failure', message: 'Pod "c-pod" is invalid: spec.containers[0].env[0].name: Invalid value: "<b>"', code: 422 });
-  const s = setup({ failApply: new ApiException(422, 'HTTP-Code: 422\nMessage: Unsuccessful HTTP Request\nBody: ...\nHeaders: {...}', body, {}) });
+  const body = JSON.stringify({
+    kind: 'Status',
+    status: 'Failure',
+    message: 'Pod "c-pod" is invalid: spec.containers[0].env[0].name: Invalid value: "<b>"',
+    code: 422,
+  });
+  const s = setup({
+    failApply: new ApiException(
+      422,
+      'HTTP-Code: 422\nMessage: Unsuccessful HTTP Request\nBody: ...\nHeaders: {...}',
+      body,
+      {},
+    ),
+  });
   s.crs.items.set('ns/c', s.cr());
   await s.r.reconcile(req());
   const st = s.statuses[0] as { phase: string; message: string; conditions: { type: string; message: string }[] };
@@ -161,24 +184,56 @@ test('independent steps run together: both start before either ends, and each te
     await gate;
     return what;
   };
-  const both = together(step('Created: Deployment d'), step('Repaired: Service d brought back to its spec'), () => Promise.resolve(undefined));
+  const both = together(step('Created: Deployment d'), step('Repaired: Service d brought back to its spec'), () =>
+    Promise.resolve(undefined),
+  );
   const done = both();
   await Promise.resolve();
-  assert.deepEqual(started, ['Created: Deployment d', 'Repaired: Service d brought back to its spec'], 'the second started while the first waited');
+  assert.deepEqual(
+    started,
+    ['Created: Deployment d', 'Repaired: Service d brought back to its spec'],
+    'the second started while the first waited',
+  );
   release();
   assert.deepEqual(await done, ['Created: Deployment d', 'Repaired: Service d brought back to its spec', undefined]);
 
   // Through a reconcile pass: one event per result, with its own reason.
   const crs = new MapCache<WorkloadCR>();
-  crs.items.set('ns/c', { apiVersion: 'highlander.plexobject.io/v1', kind: 'WorkloadService', metadata: { name: 'c', namespace: 'ns', uid: 'u', generation: 1 }, spec: {} });
+  crs.items.set('ns/c', {
+    apiVersion: 'highlander.plexobject.io/v1',
+    kind: 'WorkloadService',
+    metadata: { name: 'c', namespace: 'ns', uid: 'u', generation: 1 },
+    spec: {},
+  });
   const events: string[] = [];
   const r = workloadReconciler(
     {
       kind: 'WorkloadService',
-      steps: () => [together(() => Promise.resolve('Created: Deployment d'), () => Promise.resolve('Repaired: Service d'))],
-      observe: () => ({ active: true, healthy: true, ready: true, reconciling: false, phase: 'Running', reason: 'Running', message: '', fields: {} }),
+      steps: () => [
+        together(
+          () => Promise.resolve('Created: Deployment d'),
+          () => Promise.resolve('Repaired: Service d'),
+        ),
+      ],
+      observe: () => ({
+        active: true,
+        healthy: true,
+        ready: true,
+        reconciling: false,
+        phase: 'Running',
+        reason: 'Running',
+        message: '',
+        fields: {},
+      }),
     },
-    { crs, writer: {} as ChildWriter, status: { patchStatus: () => Promise.resolve() }, tenant: 'default', leader: 'me', record: (_cr, type, reason) => events.push(`${type} ${reason}`) },
+    {
+      crs,
+      writer: {} as ChildWriter,
+      status: { patchStatus: () => Promise.resolve() },
+      tenant: 'default',
+      leader: 'me',
+      record: (_cr, type, reason) => events.push(`${type} ${reason}`),
+    },
   );
   await r.reconcile(req());
   assert.deepEqual(events, ['Normal Created', 'Normal Repaired']);

@@ -49,7 +49,10 @@ function stalledBy(err: unknown): { reason: string; message: string } | undefine
   if (!(err instanceof ApiException)) return undefined;
   const code = err.code;
   if (code === 409 || code === 429 || code >= 500) return undefined;
-  return { reason: code === 403 ? 'Forbidden' : code === 422 ? 'Invalid' : `HTTP${code}`, message: serverMessage(err.body) ?? `the API server answered HTTP ${code}` };
+  return {
+    reason: code === 403 ? 'Forbidden' : code === 422 ? 'Invalid' : `HTTP${code}`,
+    message: serverMessage(err.body) ?? `the API server answered HTTP ${code}`,
+  };
 }
 
 /** The API server's own message from a Status body (an object, or the JSON text of one). */
@@ -67,7 +70,10 @@ export function serverMessage(body: unknown): string | undefined {
 }
 
 /** A Reconciler for one workload kind. */
-export function workloadReconciler<CR extends WorkloadCR, S extends object>(driver: KindDriver<CR, S>, deps: WorkloadDeps<CR>): Reconciler {
+export function workloadReconciler<CR extends WorkloadCR, S extends object>(
+  driver: KindDriver<CR, S>,
+  deps: WorkloadDeps<CR>,
+): Reconciler {
   const now = deps.now ?? (() => new Date());
   // The status this leader last wrote, per key. The cache can lag behind our own writes: a pass
   // whose result equals a stale cached status must still write if it differs from our last write,
@@ -107,12 +113,16 @@ export function workloadReconciler<CR extends WorkloadCR, S extends object>(driv
 
       // Status.
       const observed = driver.observe(cr);
-      const next = buildStatus(cr.status as (CommonStatus & Partial<S>) | undefined, stalled ? { ...observed, stalled, ready: false, phase: 'Stalled', message: stalled.message } : observed, {
-        generation: cr.metadata.generation ?? 0,
-        leader: deps.leader,
-        epoch,
-        now: now(),
-      });
+      const next = buildStatus(
+        cr.status as (CommonStatus & Partial<S>) | undefined,
+        stalled ? { ...observed, stalled, ready: false, phase: 'Stalled', message: stalled.message } : observed,
+        {
+          generation: cr.metadata.generation ?? 0,
+          leader: deps.leader,
+          epoch,
+          now: now(),
+        },
+      );
       const written = lastWritten.get(key);
       if (statusChanged(cr.status, next) || (written !== undefined && written !== canonicalJson(next))) {
         await deps.status.patchStatus(cr, next);

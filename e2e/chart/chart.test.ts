@@ -9,7 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { KubernetesObject, V1ConfigMap, V1Deployment, V1PodDisruptionBudget, V1PolicyRule, V1Role, V1Service } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1PolicyRule,
+  V1Role,
+  V1Service,
+} from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { parseConfig } from '../../config/config.ts';
 import { createTestNamespace, loadKubeConfig, repoRoot } from '../../testkit/kube.ts';
@@ -23,10 +31,15 @@ const core = kc.makeApiClient(CoreV1Api);
 // for a dry run: secretKeyRef is resolved when a pod starts).
 const STORES: Record<string, object> = {
   kubernetes: {},
-  redis: { lockStore: { type: 'redis', redis: { addr: 'redis.example.internal:6379', db: 2, existingSecret: 'redis-auth' } } },
+  redis: {
+    lockStore: { type: 'redis', redis: { addr: 'redis.example.internal:6379', db: 2, existingSecret: 'redis-auth' } },
+  },
   db: { lockStore: { type: 'db', db: { existingSecret: 'postgres-url', urlKey: 'url' } } },
   spanner: {
-    lockStore: { type: 'spanner', spanner: { projectID: 'proj', instanceID: 'inst', databaseID: 'locks', existingSecret: 'gcp-key' } },
+    lockStore: {
+      type: 'spanner',
+      spanner: { projectID: 'proj', instanceID: 'inst', databaseID: 'locks', existingSecret: 'gcp-key' },
+    },
   },
 };
 // Values of the environment variables that come from Secrets, for checking a config offline.
@@ -51,9 +64,10 @@ before(async () => {
   watchA = await createTestNamespace(kc, 'chart-wa');
   watchB = await createTestNamespace(kc, 'chart-wb');
   restricted = await createTestNamespace(kc, 'chart-pss');
-  await core.patchNamespace(
-    { name: restricted.name, body: [{ op: 'add', path: '/metadata/labels/pod-security.kubernetes.io~1enforce', value: 'restricted' }] },
-  );
+  await core.patchNamespace({
+    name: restricted.name,
+    body: [{ op: 'add', path: '/metadata/labels/pod-security.kubernetes.io~1enforce', value: 'restricted' }],
+  });
 });
 after(async () => {
   await Promise.all([release, watchA, watchB, restricted].map((n) => n?.remove()));
@@ -61,7 +75,18 @@ after(async () => {
 
 /** Server-side dry run of YAML documents; returns kubectl's result. */
 const dryRun = (yaml: string) =>
-  kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=highlander-chart-check', '--force-conflicts', '-f', '-'], yaml);
+  kubectl(
+    [
+      'apply',
+      '--server-side',
+      '--dry-run=server',
+      '--field-manager=highlander-chart-check',
+      '--force-conflicts',
+      '-f',
+      '-',
+    ],
+    yaml,
+  );
 
 /** The operator's config from the rendered ConfigMap and Deployment, parsed as the operator would. */
 function operatorConfig(objects: KubernetesObject[]) {
@@ -80,7 +105,12 @@ function operatorConfig(objects: KubernetesObject[]) {
 function rulesOf(objects: KubernetesObject[]): { where: string; rule: V1PolicyRule }[] {
   return objects
     .filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole')
-    .flatMap((o) => ((o as V1Role).rules ?? []).map((rule) => ({ where: `${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}`, rule })));
+    .flatMap((o) =>
+      ((o as V1Role).rules ?? []).map((rule) => ({
+        where: `${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}`,
+        rule,
+      })),
+    );
 }
 
 describe('helm lint', () => {
@@ -100,7 +130,14 @@ describe('every lock store in both RBAC modes', () => {
         const values = { ...STORES[store], ...scopes()[scope] };
         const { yaml, objects } = await render({ namespace: release.name, values, includeCrds: true });
         const kinds = new Set(objects.map((o) => o.kind));
-        for (const k of ['CustomResourceDefinition', 'ServiceAccount', 'ConfigMap', 'Deployment', 'Service', 'PodDisruptionBudget']) {
+        for (const k of [
+          'CustomResourceDefinition',
+          'ServiceAccount',
+          'ConfigMap',
+          'Deployment',
+          'Service',
+          'PodDisruptionBudget',
+        ]) {
           assert.ok(kinds.has(k), `no ${k} rendered`);
         }
         assert.equal(objects.filter((o) => o.kind === 'CustomResourceDefinition').length, 4);
@@ -111,9 +148,14 @@ describe('every lock store in both RBAC modes', () => {
         assert.equal(cfg.storageType, store);
         assert.equal(cfg.leaderElection.leaseNamespace, release.name);
         assert.deepEqual(cfg.watchNamespaces, scope === 'namespaced' ? [watchA.name, watchB.name] : []);
-        if (store === 'redis') assert.deepEqual([cfg.redis?.addr, cfg.redis?.db, cfg.redis?.password], ['redis.example.internal:6379', 2, 'secret']);
+        if (store === 'redis')
+          assert.deepEqual(
+            [cfg.redis?.addr, cfg.redis?.db, cfg.redis?.password],
+            ['redis.example.internal:6379', 2, 'secret'],
+          );
         if (store === 'db') assert.equal(cfg.databaseURL, SECRET_ENV.HIGHLANDER_DATABASE_URL);
-        if (store === 'spanner') assert.deepEqual(cfg.spanner, { projectID: 'proj', instanceID: 'inst', databaseID: 'locks' });
+        if (store === 'spanner')
+          assert.deepEqual(cfg.spanner, { projectID: 'proj', instanceID: 'inst', databaseID: 'locks' });
 
         const r = await dryRun(yaml);
         assert.equal(r.code, 0, `dry run refused:\n${r.stderr}`);
@@ -126,14 +168,32 @@ describe('every lock store in both RBAC modes', () => {
 describe('values schema', () => {
   const refused: [string, object, RegExp][] = [
     ['an unknown top-level key', { replicas: 3 }, /additional properties 'replicas' not allowed/],
-    ['a misspelt nested key', { image: { pullpolicy: 'Always' } }, /at '\/image': additional properties 'pullpolicy' not allowed/],
-    ['a misspelt security setting', { containerSecurityContext: { readOnlyRootFilesytem: true } }, /readOnlyRootFilesytem/],
+    [
+      'a misspelt nested key',
+      { image: { pullpolicy: 'Always' } },
+      /at '\/image': additional properties 'pullpolicy' not allowed/,
+    ],
+    [
+      'a misspelt security setting',
+      { containerSecurityContext: { readOnlyRootFilesytem: true } },
+      /readOnlyRootFilesytem/,
+    ],
     ['a wrong type', { replicaCount: 'two' }, /at '\/replicaCount'/],
     ['an unknown lock store', { lockStore: { type: 'etcd' } }, /at '\/lockStore\/type'/],
-    ['a grace period too short for a handover', { terminationGracePeriodSeconds: 5 }, /at '\/terminationGracePeriodSeconds'/],
+    [
+      'a grace period too short for a handover',
+      { terminationGracePeriodSeconds: 5 },
+      /at '\/terminationGracePeriodSeconds'/,
+    ],
     [
       'a misspelt field of a config-file workload',
-      { config: { workloads: { processes: [{ name: 'p', image: 'busybox', script: { commands: ['true'] }, restartPolcy: 'Never' }] } } },
+      {
+        config: {
+          workloads: {
+            processes: [{ name: 'p', image: 'busybox', script: { commands: ['true'] }, restartPolcy: 'Never' }],
+          },
+        },
+      },
       /restartPolcy/,
     ],
     ['namespaced RBAC without namespaces', { rbac: { scope: 'namespaced' } }, /watchNamespaces: list the namespaces/],
@@ -143,7 +203,14 @@ describe('values schema', () => {
       'a config-file workload outside the watched namespaces',
       {
         watchNamespaces: ['team-a'],
-        config: { namespace: 'team-a', workloads: { cronJobs: [{ name: 'c', namespace: 'team-b', image: 'busybox', schedule: '@daily', script: { commands: ['true'] } }] } },
+        config: {
+          namespace: 'team-a',
+          workloads: {
+            cronJobs: [
+              { name: 'c', namespace: 'team-b', image: 'busybox', schedule: '@daily', script: { commands: ['true'] } },
+            ],
+          },
+        },
       },
       /config\.workloads\.cronJobs: c is in namespace team-b, which is not in watchNamespaces/,
     ],
@@ -195,7 +262,10 @@ describe('the Deployment', () => {
     const tmp = c.volumeMounts?.find((m) => m.mountPath === '/tmp');
     assert.ok(tmp, 'no /tmp mount');
     assert.ok(pod.volumes?.find((v) => v.name === tmp.name)?.emptyDir, '/tmp is not an emptyDir');
-    assert.ok(c.volumeMounts?.filter((m) => m.mountPath !== '/tmp').every((m) => m.readOnly), 'a writable mount besides /tmp');
+    assert.ok(
+      c.volumeMounts?.filter((m) => m.mountPath !== '/tmp').every((m) => m.readOnly),
+      'a writable mount besides /tmp',
+    );
   });
 
   test("the API server's Pod Security admission (restricted) admits its pod and refuses a weakened one", async () => {
@@ -203,7 +273,13 @@ describe('the Deployment', () => {
     const spec = only<V1Deployment>(objects, 'Deployment').spec!.template.spec!;
     // Only the pod's security matters here; the release's ServiceAccount does not exist in this namespace.
     spec.serviceAccountName = 'default';
-    const pod = (s: object) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'highlander-pss', namespace: restricted.name }, spec: s });
+    const pod = (s: object) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'highlander-pss', namespace: restricted.name },
+        spec: s,
+      });
     const ok = await kubectl(['create', '--dry-run=server', '-f', '-'], pod(spec));
     assert.equal(ok.code, 0, ok.stderr);
     // The control: the same pod allowed to escalate privileges is refused, so the namespace enforces.
@@ -234,7 +310,10 @@ describe('the Deployment', () => {
     assert.equal(cfg.port, c.ports?.[0]?.containerPort);
     // The operator gives up on its own before the kubelet's SIGKILL, and both leave time for
     // the handover: stopping work, then one release call (at most 5 s).
-    assert.ok(pod.terminationGracePeriodSeconds! * 1000 > cfg.terminationGracePeriodMs, 'the kubelet would kill before the operator gives up');
+    assert.ok(
+      pod.terminationGracePeriodSeconds! * 1000 > cfg.terminationGracePeriodMs,
+      'the kubelet would kill before the operator gives up',
+    );
     assert.ok(cfg.terminationGracePeriodMs >= 10_000, `operator grace ${cfg.terminationGracePeriodMs} ms`);
     const id = c.env?.find((e) => e.name === 'HIGHLANDER_ID');
     assert.equal(id?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
@@ -247,17 +326,33 @@ describe('the Deployment', () => {
     const env = async (values: object) => {
       const { objects } = await render({ namespace: 'ns', values });
       const c = only<V1Deployment>(objects, 'Deployment').spec!.template.spec!.containers[0]!;
-      return { c, cm: only<V1ConfigMap>(objects, 'ConfigMap').data!['config.yaml']!, pod: only<V1Deployment>(objects, 'Deployment').spec!.template.spec! };
+      return {
+        c,
+        cm: only<V1ConfigMap>(objects, 'ConfigMap').data!['config.yaml']!,
+        pod: only<V1Deployment>(objects, 'Deployment').spec!.template.spec!,
+      };
     };
     const redis = await env(STORES.redis!);
-    assert.deepEqual(redis.c.env?.find((e) => e.name === 'HIGHLANDER_REDIS_PASSWORD')?.valueFrom?.secretKeyRef, { name: 'redis-auth', key: 'password' });
+    assert.deepEqual(redis.c.env?.find((e) => e.name === 'HIGHLANDER_REDIS_PASSWORD')?.valueFrom?.secretKeyRef, {
+      name: 'redis-auth',
+      key: 'password',
+    });
     assert.doesNotMatch(redis.cm, /password/);
     const db = await env(STORES.db!);
-    assert.deepEqual(db.c.env?.find((e) => e.name === 'HIGHLANDER_DATABASE_URL')?.valueFrom?.secretKeyRef, { name: 'postgres-url', key: 'url' });
+    assert.deepEqual(db.c.env?.find((e) => e.name === 'HIGHLANDER_DATABASE_URL')?.valueFrom?.secretKeyRef, {
+      name: 'postgres-url',
+      key: 'url',
+    });
     assert.doesNotMatch(db.cm, /databaseURL|postgres:/);
     const handover = await env({ handover: { existingSecret: 'handover' } });
-    assert.deepEqual(handover.c.env?.find((e) => e.name === 'HIGHLANDER_HANDOVER_TOKEN')?.valueFrom?.secretKeyRef, { name: 'handover', key: 'token' });
-    assert.equal((await env({})).c.env?.some((e) => e.name === 'HIGHLANDER_HANDOVER_TOKEN'), false);
+    assert.deepEqual(handover.c.env?.find((e) => e.name === 'HIGHLANDER_HANDOVER_TOKEN')?.valueFrom?.secretKeyRef, {
+      name: 'handover',
+      key: 'token',
+    });
+    assert.equal(
+      (await env({})).c.env?.some((e) => e.name === 'HIGHLANDER_HANDOVER_TOKEN'),
+      false,
+    );
     const spanner = await env(STORES.spanner!);
     const path = spanner.c.env?.find((e) => e.name === 'GOOGLE_APPLICATION_CREDENTIALS')?.value;
     assert.equal(path, '/var/run/secrets/highlander/spanner/credentials.json');
@@ -277,12 +372,32 @@ describe('RBAC', () => {
         const rules = rulesOf(objects);
         assert.ok(rules.length > 0);
         for (const { where, rule } of rules) {
-          const all = [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs, ...(rule.resourceNames ?? [])];
+          const all = [
+            ...(rule.apiGroups ?? []),
+            ...(rule.resources ?? []),
+            ...rule.verbs,
+            ...(rule.resourceNames ?? []),
+          ];
           assert.ok(!all.some((x) => x.includes('*')), `${where}: wildcard in ${JSON.stringify(rule)}`);
           assert.equal(rule.nonResourceURLs, undefined, where);
-          assert.ok(!rule.resources?.some((r) => ['secrets', 'customresourcedefinitions', 'nodes', 'pods/exec', 'pods/attach', 'serviceaccounts/token'].includes(r)), `${where}: ${JSON.stringify(rule)}`);
+          assert.ok(
+            !rule.resources?.some((r) =>
+              [
+                'secrets',
+                'customresourcedefinitions',
+                'nodes',
+                'pods/exec',
+                'pods/attach',
+                'serviceaccounts/token',
+              ].includes(r),
+            ),
+            `${where}: ${JSON.stringify(rule)}`,
+          );
           assert.ok(!rule.apiGroups?.includes('apiextensions.k8s.io'), where);
-          assert.ok(!rule.verbs.some((v) => ['escalate', 'bind', 'impersonate', 'deletecollection'].includes(v)), `${where}: ${rule.verbs.join(',')}`);
+          assert.ok(
+            !rule.verbs.some((v) => ['escalate', 'bind', 'impersonate', 'deletecollection'].includes(v)),
+            `${where}: ${rule.verbs.join(',')}`,
+          );
         }
         const lease = rules.filter(({ rule }) => rule.resources?.includes('leases'));
         if (store !== 'kubernetes') {
@@ -290,18 +405,38 @@ describe('RBAC', () => {
         } else {
           const byName = lease.filter(({ rule }) => rule.resourceNames);
           const create = lease.filter(({ rule }) => !rule.resourceNames);
-          assert.deepEqual(byName.map(({ rule }) => rule.resourceNames), [[`highlander-leader-${tenant}`]]);
+          assert.deepEqual(
+            byName.map(({ rule }) => rule.resourceNames),
+            [[`highlander-leader-${tenant}`]],
+          );
           assert.deepEqual(byName[0]?.rule.verbs, ['get', 'update', 'watch']);
-          assert.deepEqual(create.map(({ rule }) => rule.verbs), [['create']]);
-          assert.ok(lease.every(({ where }) => where.startsWith(`Role ${release.name}/`)), 'Lease rights outside the lease namespace');
+          assert.deepEqual(
+            create.map(({ rule }) => rule.verbs),
+            [['create']],
+          );
+          assert.ok(
+            lease.every(({ where }) => where.startsWith(`Role ${release.name}/`)),
+            'Lease rights outside the lease namespace',
+          );
         }
-        const workloadRoles = objects.filter((o) => (o.kind === 'Role' || o.kind === 'ClusterRole') && !o.metadata?.name?.endsWith('-leader-election'));
+        const workloadRoles = objects.filter(
+          (o) => (o.kind === 'Role' || o.kind === 'ClusterRole') && !o.metadata?.name?.endsWith('-leader-election'),
+        );
         if (scope === 'cluster') {
-          assert.deepEqual(workloadRoles.map((o) => o.kind), ['ClusterRole']);
+          assert.deepEqual(
+            workloadRoles.map((o) => o.kind),
+            ['ClusterRole'],
+          );
         } else {
-          assert.deepEqual(workloadRoles.map((o) => `${o.kind} ${o.metadata?.namespace}`), [`Role ${watchA.name}`, `Role ${watchB.name}`]);
+          assert.deepEqual(
+            workloadRoles.map((o) => `${o.kind} ${o.metadata?.namespace}`),
+            [`Role ${watchA.name}`, `Role ${watchB.name}`],
+          );
           const bindings = objects.filter((o) => o.kind === 'RoleBinding' && o.metadata?.namespace !== release.name);
-          assert.deepEqual(bindings.map((o) => o.metadata?.namespace), [watchA.name, watchB.name]);
+          assert.deepEqual(
+            bindings.map((o) => o.metadata?.namespace),
+            [watchA.name, watchB.name],
+          );
         }
       });
     }
@@ -310,22 +445,38 @@ describe('RBAC', () => {
 
 describe('optional objects', () => {
   test('the ServiceMonitor scrapes the Service’s http port at /metrics (its CRD is not installed here: checked by shape)', async () => {
-    const { objects } = await render({ namespace: release.name, values: { serviceMonitor: { enabled: true, labels: { release: 'prom' } } } });
-    const sm = only<KubernetesObject & { spec: { selector: { matchLabels: object }; endpoints: { port: string; path: string }[] } }>(objects, 'ServiceMonitor');
+    const { objects } = await render({
+      namespace: release.name,
+      values: { serviceMonitor: { enabled: true, labels: { release: 'prom' } } },
+    });
+    const sm = only<
+      KubernetesObject & { spec: { selector: { matchLabels: object }; endpoints: { port: string; path: string }[] } }
+    >(objects, 'ServiceMonitor');
     assert.equal(sm.apiVersion, 'monitoring.coreos.com/v1');
     assert.equal(sm.metadata?.labels?.release, 'prom');
     const svc = only<V1Service>(objects, 'Service');
     assert.deepEqual(sm.spec.selector.matchLabels, svc.spec?.selector);
-    assert.deepEqual(sm.spec.endpoints.map((e) => [e.port, e.path]), [[svc.spec?.ports?.[0]?.name, '/metrics']]);
+    assert.deepEqual(
+      sm.spec.endpoints.map((e) => [e.port, e.path]),
+      [[svc.spec?.ports?.[0]?.name, '/metrics']],
+    );
     const rest = await render({ namespace: release.name, values: { serviceMonitor: { enabled: false } } });
     assert.equal(rest.objects.filter((o) => o.kind === 'ServiceMonitor').length, 0);
   });
 
   test('the NetworkPolicy opens only the http port and the API server accepts it', async () => {
-    const values = { networkPolicy: { enabled: true, ingressFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] } };
+    const values = {
+      networkPolicy: {
+        enabled: true,
+        ingressFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      },
+    };
     const { yaml, objects } = await render({ namespace: release.name, values });
     // As YAML (client-node's model calls `from` `_from`).
-    const np = only<{ spec: { policyTypes: string[]; ingress: { ports: object[]; from?: object[] }[] } }>(objects, 'NetworkPolicy');
+    const np = only<{ spec: { policyTypes: string[]; ingress: { ports: object[]; from?: object[] }[] } }>(
+      objects,
+      'NetworkPolicy',
+    );
     assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
     assert.deepEqual(np.spec.ingress[0]?.ports, [{ port: 'http', protocol: 'TCP' }]);
     assert.equal(np.spec.ingress[0]?.from?.length, 1);
@@ -340,7 +491,11 @@ describe('copies and plain manifests', () => {
     const r = await runCommand('bash', [`${repoRoot}scripts/render-deploy.sh`, '--check']);
     assert.equal(r.code, 0, r.stderr);
     for (const f of ['workloadcronjobs', 'workloadpersistents', 'workloadprocesses', 'workloadservices']) {
-      assert.equal(readFileSync(`${chartDir}/crds/${f}.yaml`, 'utf8'), readFileSync(`${repoRoot}crds/${f}.yaml`, 'utf8'), f);
+      assert.equal(
+        readFileSync(`${chartDir}/crds/${f}.yaml`, 'utf8'),
+        readFileSync(`${repoRoot}crds/${f}.yaml`, 'utf8'),
+        f,
+      );
     }
   });
 
@@ -351,14 +506,24 @@ describe('copies and plain manifests', () => {
       cpSync(`${repoRoot}deploy`, `${dir}/deploy`, { recursive: true });
       const crd = `${dir}/chart/crds/workloadprocesses.yaml`;
       writeFileSync(crd, readFileSync(crd, 'utf8').replace('shortNames:', 'shortNames:\n      - stale'));
-      const schema = JSON.parse(readFileSync(`${dir}/chart/values.schema.json`, 'utf8')) as { $defs: Record<string, unknown> };
+      const schema = JSON.parse(readFileSync(`${dir}/chart/values.schema.json`, 'utf8')) as {
+        $defs: Record<string, unknown>;
+      };
       delete schema.$defs.cronJob;
       writeFileSync(`${dir}/chart/values.schema.json`, JSON.stringify(schema, null, 2) + '\n');
       const values = `${dir}/chart/values.yaml`;
       writeFileSync(values, readFileSync(values, 'utf8').replace('replicaCount: 2', 'replicaCount: 3'));
-      const r = await runCommand('bash', [`${repoRoot}scripts/render-deploy.sh`, '--check'], '', { ...process.env, CHART_DIR: `${dir}/chart`, DEPLOY_DIR: `${dir}/deploy` });
+      const r = await runCommand('bash', [`${repoRoot}scripts/render-deploy.sh`, '--check'], '', {
+        ...process.env,
+        CHART_DIR: `${dir}/chart`,
+        DEPLOY_DIR: `${dir}/deploy`,
+      });
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      for (const f of ['charts/highlander/crds/workloadprocesses.yaml', 'charts/highlander/values.schema.json', 'deploy/highlander.yaml']) {
+      for (const f of [
+        'charts/highlander/crds/workloadprocesses.yaml',
+        'charts/highlander/values.schema.json',
+        'deploy/highlander.yaml',
+      ]) {
         assert.ok(r.stderr.includes(f), `not named: ${f}\n${r.stderr}`);
       }
     } finally {
@@ -368,12 +533,17 @@ describe('copies and plain manifests', () => {
 
   test('deploy/highlander.yaml is accepted by the API server (dry run, in a test namespace)', async () => {
     const text = readFileSync(`${repoRoot}deploy/highlander.yaml`, 'utf8');
-    const docs = YAML.parseAllDocuments(text).map((d) => d.toJS() as KubernetesObject | null).filter((o): o is KubernetesObject => o !== null);
+    const docs = YAML.parseAllDocuments(text)
+      .map((d) => d.toJS() as KubernetesObject | null)
+      .filter((o): o is KubernetesObject => o !== null);
     assert.equal(docs[0]?.kind, 'Namespace');
     assert.equal(docs[0]?.metadata?.name, 'highlander-system');
     assert.equal(docs.filter((o) => o.kind === 'CustomResourceDefinition').length, 4);
     // A dry run cannot create the namespace its other objects go into: use an existing one.
-    const moved = docs.slice(1).map((o) => YAML.stringify(o).replaceAll('highlander-system', release.name)).join('---\n');
+    const moved = docs
+      .slice(1)
+      .map((o) => YAML.stringify(o).replaceAll('highlander-system', release.name))
+      .join('---\n');
     const r = await dryRun(moved);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((r.stdout.match(/serverside-applied \(server dry run\)/g) ?? []).length, docs.length - 1, r.stdout);

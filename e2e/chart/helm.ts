@@ -12,7 +12,6 @@ export type { Run };
 /** The chart under test. */
 export const chartDir = `${repoRoot}charts/highlander`;
 
-
 let helmBin: Promise<string> | undefined;
 
 /** Path of the helm binary; builds it into the cache the first time on a machine. */
@@ -43,7 +42,15 @@ export interface RenderOptions {
 
 /** `helm template` output: the YAML text and its objects. Throws with helm's message on failure. */
 export async function render(o: RenderOptions): Promise<{ yaml: string; objects: KubernetesObject[] }> {
-  const args = ['template', o.release ?? 'highlander', chartDir, '--namespace', o.namespace, '--kube-version', '1.34.0'];
+  const args = [
+    'template',
+    o.release ?? 'highlander',
+    chartDir,
+    '--namespace',
+    o.namespace,
+    '--kube-version',
+    '1.34.0',
+  ];
   if (o.includeCrds) args.push('--include-crds');
   for (const t of o.showOnly ?? []) args.push('--show-only', t);
   const r = await helm(args, o.values);

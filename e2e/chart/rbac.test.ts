@@ -54,7 +54,8 @@ async function install(namespace: string, tenant: string, values: Record<string,
   const clusterScoped = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding');
   const dir = mkdtempSync(join(tmpdir(), 'highlander-rbac-'));
   const remove = async (): Promise<void> => {
-    for (const o of clusterScoped) await kubectl(['delete', o.kind!.toLowerCase(), o.metadata!.name!, '--ignore-not-found', '--wait=false']);
+    for (const o of clusterScoped)
+      await kubectl(['delete', o.kind!.toLowerCase(), o.metadata!.name!, '--ignore-not-found', '--wait=false']);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -72,7 +73,9 @@ async function install(namespace: string, tenant: string, values: Record<string,
       YAML.stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'local', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } }],
+        clusters: [
+          { name: 'local', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } },
+        ],
         users: [{ name: serviceAccount, user: { token: minted.status?.token } }],
         contexts: [{ name: 'chart', context: { cluster: 'local', user: serviceAccount } }],
         'current-context': 'chart',
@@ -126,7 +129,13 @@ interface Status {
 type CR = KubernetesObject & { metadata: { generation: number; uid: string }; status?: Status };
 
 const getCR = async (ns: string, kind: string, name: string): Promise<CR> =>
-  (await custom.getNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: ns, plural: PLURAL[kind]!, name })) as CR;
+  (await custom.getNamespacedCustomObject({
+    group: GROUP,
+    version: 'v1',
+    namespace: ns,
+    plural: PLURAL[kind]!,
+    name,
+  })) as CR;
 
 /** Waits for Ready=True at the current generation, active, written by `leader`. */
 function readyCR(ns: string, kind: string, name: string, leader: string): Promise<CR> {
@@ -134,7 +143,10 @@ function readyCR(ns: string, kind: string, name: string, leader: string): Promis
     async () => {
       const cr = await getCR(ns, kind, name);
       const ready = cr.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-      return ready && cr.status?.observedGeneration === cr.metadata.generation && cr.status.active && cr.status.leader?.startsWith(`${leader}_`)
+      return ready &&
+        cr.status?.observedGeneration === cr.metadata.generation &&
+        cr.status.active &&
+        cr.status.leader?.startsWith(`${leader}_`)
         ? cr
         : undefined;
     },
@@ -144,8 +156,14 @@ function readyCR(ns: string, kind: string, name: string, leader: string): Promis
 
 /** `kubectl auth can-i` as the ServiceAccount: true for yes. */
 async function canI(inst: Install, args: string[]): Promise<boolean> {
-  const r = await kubectl(['auth', 'can-i', ...args, `--as=system:serviceaccount:${inst.namespace}:${inst.serviceAccount}`]);
-  if (r.code > 1 || !/^(yes|no)/.test(r.stdout.trim())) throw new Error(`kubectl auth can-i ${args.join(' ')}: ${r.stderr}`);
+  const r = await kubectl([
+    'auth',
+    'can-i',
+    ...args,
+    `--as=system:serviceaccount:${inst.namespace}:${inst.serviceAccount}`,
+  ]);
+  if (r.code > 1 || !/^(yes|no)/.test(r.stdout.trim()))
+    throw new Error(`kubectl auth can-i ${args.join(' ')}: ${r.stderr}`);
   return r.code === 0;
 }
 
@@ -158,13 +176,17 @@ async function refusals(inst: Install, namespaces: string[]): Promise<string[]> 
   const found = [...inst.operator.lines.map((l) => JSON.stringify(l)), ...inst.operator.stderr].filter(refused);
   for (const namespace of namespaces) {
     for (const e of (await core.listNamespacedEvent({ namespace })).items) {
-      if (e.reportingInstance?.startsWith(`${inst.release}_`) && refused(`${e.reason} ${e.message}`)) found.push(`event: ${e.reason}: ${e.message}`);
+      if (e.reportingInstance?.startsWith(`${inst.release}_`) && refused(`${e.reason} ${e.message}`))
+        found.push(`event: ${e.reason}: ${e.message}`);
     }
     for (const plural of Object.values(PLURAL)) {
-      const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: 'v1', namespace, plural })) as { items: CR[] };
+      const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: 'v1', namespace, plural })) as {
+        items: CR[];
+      };
       for (const cr of list.items) {
         for (const c of cr.status?.conditions ?? []) {
-          if (refused(`${c.reason} ${c.message}`)) found.push(`${cr.kind} ${cr.metadata.name}: ${c.type} ${c.reason}: ${c.message}`);
+          if (refused(`${c.reason} ${c.message}`))
+            found.push(`${cr.kind} ${cr.metadata.name}: ${c.type} ${c.reason}: ${c.message}`);
         }
       }
     }
@@ -197,9 +219,24 @@ describe('cluster-wide RBAC (ClusterRole)', () => {
     const ns = work.name;
     await createCR(ns, tenant, 'WorkloadProcess', 'idgen', { image: 'busybox', script });
     await createCR(ns, tenant, 'WorkloadCronJob', 'nightly', { image: 'busybox', script, schedule: '0 3 * * *' });
-    await createCR(ns, tenant, 'WorkloadService', 'api', { image: 'nginx', script, replicas: 1, ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }] });
-    await createCR(ns, tenant, 'WorkloadPersistent', 'mq', { image: 'mq', script, replicas: 1, ports: [{ name: 'mq', containerPort: 1414 }] });
-    for (const [kind, name] of [['WorkloadProcess', 'idgen'], ['WorkloadCronJob', 'nightly'], ['WorkloadService', 'api'], ['WorkloadPersistent', 'mq']]) {
+    await createCR(ns, tenant, 'WorkloadService', 'api', {
+      image: 'nginx',
+      script,
+      replicas: 1,
+      ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }],
+    });
+    await createCR(ns, tenant, 'WorkloadPersistent', 'mq', {
+      image: 'mq',
+      script,
+      replicas: 1,
+      ports: [{ name: 'mq', containerPort: 1414 }],
+    });
+    for (const [kind, name] of [
+      ['WorkloadProcess', 'idgen'],
+      ['WorkloadCronJob', 'nightly'],
+      ['WorkloadService', 'api'],
+      ['WorkloadPersistent', 'mq'],
+    ]) {
       await readyCR(ns, kind!, name!, inst.release);
     }
     await core.readNamespacedPod({ name: 'idgen-pod', namespace: ns });
@@ -222,9 +259,15 @@ describe('cluster-wide RBAC (ClusterRole)', () => {
     const oldPod = (await core.readNamespacedPod({ name: 'idgen-pod', namespace: ns })).metadata!.uid;
     await apps.deleteNamespacedDeployment({ name: 'api', namespace: ns });
     await core.deleteNamespacedPod({ name: 'idgen-pod', namespace: ns, gracePeriodSeconds: 0 });
-    await waitFor(async () => ((await apps.readNamespacedDeployment({ name: 'api', namespace: ns })).metadata?.uid !== oldDeployment ? true : undefined), {
-      what: 'Deployment api recreated',
-    });
+    await waitFor(
+      async () =>
+        (await apps.readNamespacedDeployment({ name: 'api', namespace: ns })).metadata?.uid !== oldDeployment
+          ? true
+          : undefined,
+      {
+        what: 'Deployment api recreated',
+      },
+    );
     const recreated = await waitFor(
       async () => {
         const p = await core.readNamespacedPod({ name: 'idgen-pod', namespace: ns });
@@ -234,13 +277,24 @@ describe('cluster-wide RBAC (ClusterRole)', () => {
     );
     // A spec change replaces the pod (pods are immutable): the operator deletes it itself.
     await custom.patchNamespacedCustomObject(
-      { group: GROUP, version: 'v1', namespace: ns, plural: 'workloadprocesses', name: 'idgen', body: { spec: { script: { commands: ['sleep 7200'] } } } },
+      {
+        group: GROUP,
+        version: 'v1',
+        namespace: ns,
+        plural: 'workloadprocesses',
+        name: 'idgen',
+        body: { spec: { script: { commands: ['sleep 7200'] } } },
+      },
       mergePatch,
     );
     await waitFor(
       async () => {
         const p = await core.readNamespacedPod({ name: 'idgen-pod', namespace: ns });
-        return p.metadata?.uid !== recreated && !p.metadata?.deletionTimestamp && JSON.stringify(p.spec?.containers).includes('sleep 7200') ? true : undefined;
+        return p.metadata?.uid !== recreated &&
+          !p.metadata?.deletionTimestamp &&
+          JSON.stringify(p.spec?.containers).includes('sleep 7200')
+          ? true
+          : undefined;
       },
       { what: 'pod idgen-pod replaced after the edit' },
     );
@@ -251,12 +305,19 @@ describe('cluster-wide RBAC (ClusterRole)', () => {
     const events = await waitFor(
       async () => {
         const list = await core.listNamespacedEvent({ namespace: work.name });
-        const ours = list.items.filter((e) => e.source?.component === 'highlander' && e.involvedObject.apiVersion === `${GROUP}/v1`);
-        return ours.some((e) => e.involvedObject.name === 'api') && ours.some((e) => e.involvedObject.name === 'idgen') ? ours : undefined;
+        const ours = list.items.filter(
+          (e) => e.source?.component === 'highlander' && e.involvedObject.apiVersion === `${GROUP}/v1`,
+        );
+        return ours.some((e) => e.involvedObject.name === 'api') && ours.some((e) => e.involvedObject.name === 'idgen')
+          ? ours
+          : undefined;
       },
       { what: 'events from highlander on the CRs' },
     );
-    assert.ok(events.every((e) => e.reportingInstance?.startsWith(`${inst.release}_`)), 'events from another operator');
+    assert.ok(
+      events.every((e) => e.reportingInstance?.startsWith(`${inst.release}_`)),
+      'events from another operator',
+    );
   });
 
   test('the operator was never refused: no forbidden in its logs, events or conditions', async () => {
@@ -319,7 +380,11 @@ describe('namespaced RBAC (Roles in the watched namespaces only)', () => {
     watchedA = await createTestNamespace(kc, 'rbacns-a');
     watchedB = await createTestNamespace(kc, 'rbacns-b');
     outside = await createTestNamespace(kc, 'rbacns-out');
-    inst = await install(home.name, tenant, { rbac: { scope: 'namespaced' }, watchNamespaces: [watchedA.name, watchedB.name], config: { namespace: watchedA.name } });
+    inst = await install(home.name, tenant, {
+      rbac: { scope: 'namespaced' },
+      watchNamespaces: [watchedA.name, watchedB.name],
+      config: { namespace: watchedA.name },
+    });
   });
   after(async () => {
     await inst?.remove();
@@ -327,7 +392,12 @@ describe('namespaced RBAC (Roles in the watched namespaces only)', () => {
   });
 
   test('workloads in both watched namespaces get children and Ready status, without a refusal', async () => {
-    await createCR(watchedA.name, tenant, 'WorkloadService', 'web', { image: 'nginx', script, replicas: 1, ports: [{ name: 'http', containerPort: 8080 }] });
+    await createCR(watchedA.name, tenant, 'WorkloadService', 'web', {
+      image: 'nginx',
+      script,
+      replicas: 1,
+      ports: [{ name: 'http', containerPort: 8080 }],
+    });
     await createCR(watchedB.name, tenant, 'WorkloadProcess', 'worker', { image: 'busybox', script });
     await readyCR(watchedA.name, 'WorkloadService', 'web', inst.release);
     await readyCR(watchedB.name, 'WorkloadProcess', 'worker', inst.release);
@@ -342,7 +412,10 @@ describe('namespaced RBAC (Roles in the watched namespaces only)', () => {
     await createCR(watchedB.name, tenant, 'WorkloadProcess', 'later', { image: 'busybox', script });
     await readyCR(watchedB.name, 'WorkloadProcess', 'later', inst.release);
     assert.equal((await getCR(outside.name, 'WorkloadProcess', 'stray')).status, undefined);
-    await assert.rejects(core.readNamespacedPod({ name: 'stray-pod', namespace: outside.name }), (e: unknown) => statusOf(e) === 404);
+    await assert.rejects(
+      core.readNamespacedPod({ name: 'stray-pod', namespace: outside.name }),
+      (e: unknown) => statusOf(e) === 404,
+    );
   });
 
   test('kubectl auth can-i: rights in the watched namespaces only, nothing cluster-wide', async () => {

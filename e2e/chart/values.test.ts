@@ -23,7 +23,13 @@ interface Schema {
 }
 
 // Values whose comment describes the whole block (Kubernetes objects given as an example).
-const DOCUMENTED_AS_A_BLOCK = ['resources', 'podSecurityContext', 'containerSecurityContext', 'nodeSelector', 'networkPolicy.egress'];
+const DOCUMENTED_AS_A_BLOCK = [
+  'resources',
+  'podSecurityContext',
+  'containerSecurityContext',
+  'nodeSelector',
+  'networkPolicy.egress',
+];
 
 /** Every key of values.yaml with its dotted path and whether a comment sits right above it. */
 function keysWithComments(text: string): { path: string; commented: boolean }[] {

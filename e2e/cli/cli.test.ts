@@ -58,22 +58,30 @@ describe('highlander validate', () => {
   });
 
   test('a broken config exits 2 and names the setting', async () => {
-    const r = await highlander(['validate', '--config', `${SEED}config-basic.yaml`], { HIGHLANDER_REDIS_DB: 'zero', HIGHLANDER_LEASE_DURATION: '5s' });
+    const r = await highlander(['validate', '--config', `${SEED}config-basic.yaml`], {
+      HIGHLANDER_REDIS_DB: 'zero',
+      HIGHLANDER_LEASE_DURATION: '5s',
+    });
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^.*config-basic\.yaml: redis\.db \(from HIGHLANDER_REDIS_DB\): must be integer/m);
   });
 
   test('a broken custom resource on stdin exits 2 and names the document and field', async () => {
-    const broken = seedCr.replace('cpuLimit: "100m"', 'cpuLimit: "10m"').replace('restartPolicy: "OnFailure"', 'restartPolicy: "Always"');
+    const broken = seedCr
+      .replace('cpuLimit: "100m"', 'cpuLimit: "10m"')
+      .replace('restartPolicy: "OnFailure"', 'restartPolicy: "Always"');
     const r = await highlander(['validate', '-f', '-'], {}, broken);
     assert.equal(r.code, 2);
     const lines = r.stderr.trimEnd().split('\n');
     const lineOf = (needle: string): number => broken.split('\n').findIndex((l) => l.includes(needle)) + 1;
-    assert.deepEqual(lines.sort(), [
-      `<stdin>:${lineOf('restartPolicy')}: WorkloadCronJob default/sample-cronjob: spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"`,
-      `<stdin>:${lineOf('cpuRequest')}: WorkloadCronJob default/sample-cronjob: spec.resources.cpuRequest: resources.cpuRequest must not exceed resources.cpuLimit`,
-    ].sort());
+    assert.deepEqual(
+      lines.sort(),
+      [
+        `<stdin>:${lineOf('restartPolicy')}: WorkloadCronJob default/sample-cronjob: spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"`,
+        `<stdin>:${lineOf('cpuRequest')}: WorkloadCronJob default/sample-cronjob: spec.resources.cpuRequest: resources.cpuRequest must not exceed resources.cpuLimit`,
+      ].sort(),
+    );
   });
 
   describe('agrees with the API server', () => {
@@ -92,55 +100,120 @@ describe('highlander validate', () => {
       WorkloadProcess: { image: 'busybox:1.36', command: ['sleep', '3600'] },
       WorkloadCronJob: { image: 'busybox:1.36', script: { commands: ['date'] }, schedule: '*/5 * * * *' },
       WorkloadService: { image: 'busybox:1.36', script: { commands: ['httpd -f'] }, replicas: 1 },
-      WorkloadPersistent: { image: 'busybox:1.36', script: { commands: ['sleep 1d'] }, replicas: 1, persistentVolumes: [{ name: 'd', mountPath: '/d', size: '1Gi' }] },
+      WorkloadPersistent: {
+        image: 'busybox:1.36',
+        script: { commands: ['sleep 1d'] },
+        replicas: 1,
+        persistentVolumes: [{ name: 'd', mountPath: '/d', size: '1Gi' }],
+      },
     };
     // Valid and invalid resources, touching every kind of check: schema, unknown fields, CEL rules, metadata.
     const cases: [WorkloadKind, Spec, Spec?][] = [
       ...Object.keys(base).map((k) => [k as WorkloadKind, {}] as [WorkloadKind, Spec]),
-      ...['0 0 * * 7', '0 0 * * 0-6', '61 * * * *', '0 24 * * *', '0 0 32 * *', '0 0 * 13 *', '5-1 * * * *', '0 0 * * FRI-MON', '0 0 * NOV-FEB *']
-        .concat(['@weekly', '@every 5m', 'TZ=UTC 0 * * * *', '0 0 L * *', '*/0 * * * *', '0 0 1 JAN,Jul *', '0 0 * * sun-sat/2', '30 6 1,15 * ?', '0 0 0 * * *'])
+      ...[
+        '0 0 * * 7',
+        '0 0 * * 0-6',
+        '61 * * * *',
+        '0 24 * * *',
+        '0 0 32 * *',
+        '0 0 * 13 *',
+        '5-1 * * * *',
+        '0 0 * * FRI-MON',
+        '0 0 * NOV-FEB *',
+      ]
+        .concat([
+          '@weekly',
+          '@every 5m',
+          'TZ=UTC 0 * * * *',
+          '0 0 L * *',
+          '*/0 * * * *',
+          '0 0 1 JAN,Jul *',
+          '0 0 * * sun-sat/2',
+          '30 6 1,15 * ?',
+          '0 0 0 * * *',
+        ])
         .map((schedule) => ['WorkloadCronJob', { schedule }] as [WorkloadKind, Spec]),
       ['WorkloadCronJob', { timeZone: 'LOCAL' }],
       ['WorkloadCronJob', { timeZone: 'Europe/Berlin', concurrencyPolicy: 'Replace', suspend: true }],
       ['WorkloadCronJob', { concurrencyPolicy: 'Sometimes' }],
       ['WorkloadCronJob', { scheduel: '* * * * *' }],
       ['WorkloadProcess', { resources: { cpuRequest: '2', cpuLimit: '500m' } }],
-      ['WorkloadProcess', { resources: { cpuRequest: '1', cpuLimit: '1000m', memoryRequest: '1Gi', memoryLimit: '1024Mi' } }],
+      [
+        'WorkloadProcess',
+        { resources: { cpuRequest: '1', cpuLimit: '1000m', memoryRequest: '1Gi', memoryLimit: '1024Mi' } },
+      ],
       ['WorkloadProcess', { resources: { memoryLimit: '64 MB' } }],
       ['WorkloadProcess', { command: undefined }],
       ['WorkloadProcess', { gracePeriod: '10 seconds' }],
       ['WorkloadProcess', { volumes: [{ name: 'v', mountPath: '/v', configMap: 'c', secret: 's' }] }],
-      ['WorkloadProcess', { volumes: [{ name: 'v', mountPath: '/a', configMap: 'c' }, { name: 'v', mountPath: '/b', secret: 's' }] }],
+      [
+        'WorkloadProcess',
+        {
+          volumes: [
+            { name: 'v', mountPath: '/a', configMap: 'c' },
+            { name: 'v', mountPath: '/b', secret: 's' },
+          ],
+        },
+      ],
       ['WorkloadProcess', { sidecars: [{ name: 'x', image: 'a', ports: [{ containerPort: 1 }] }] }],
       ['WorkloadProcess', { sidecars: [{ name: 'x' }] }],
       ['WorkloadProcess', { env: { A: 1 } }],
       ['WorkloadService', { replicas: -1 }],
       ['WorkloadService', { ports: [{ containerPort: 70000 }] }],
-      ['WorkloadService', { ports: [{ name: 'a', containerPort: 80 }, { name: 'b', containerPort: 80, servicePort: 81 }] }],
-      ['WorkloadService', { ports: [{ name: 'a', containerPort: 53, protocol: 'UDP' }, { name: 'b', containerPort: 53 }] }],
+      [
+        'WorkloadService',
+        {
+          ports: [
+            { name: 'a', containerPort: 80 },
+            { name: 'b', containerPort: 80, servicePort: 81 },
+          ],
+        },
+      ],
+      [
+        'WorkloadService',
+        {
+          ports: [
+            { name: 'a', containerPort: 53, protocol: 'UDP' },
+            { name: 'b', containerPort: 53 },
+          ],
+        },
+      ],
       ['WorkloadService', { ports: [{ name: '80', containerPort: 80 }] }],
       ['WorkloadService', { tolerations: [{ key: 'k', operator: 'Exists', value: 'v' }] }],
       ['WorkloadService', { tolerations: [{ operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }] }],
       ['WorkloadService', { tolerations: [{ key: 'k', tolerationSeconds: 5 }] }],
       ['WorkloadPersistent', { persistentVolumes: [{ name: 'd', mountPath: '/d', size: '0' }] }],
       ['WorkloadPersistent', { persistentVolumes: [{ name: 'd', mountPath: '/d', size: 'big' }] }],
-      ['WorkloadPersistent', { ports: [{ name: 'a', containerPort: 1 }, { name: 'a', containerPort: 2 }] }],
+      [
+        'WorkloadPersistent',
+        {
+          ports: [
+            { name: 'a', containerPort: 1 },
+            { name: 'a', containerPort: 2 },
+          ],
+        },
+      ],
       ['WorkloadCronJob', {}, { labels: { 'bad key!': 'x' } }],
       ['WorkloadCronJob', {}, { labels: { team: 'has spaces' } }],
       ['WorkloadCronJob', {}, { annotations: { 'example.com/x': 'anything goes: here' } }],
     ];
-    const manifests = () => cases.map(([kind, changes, meta], i) => {
-      const spec: Spec = { ...base[kind], ...changes };
-      for (const [k, x] of Object.entries(changes)) if (x === undefined) delete spec[k];
-      return { apiVersion: `${GROUP}/v1`, kind, metadata: { name: `agree-${i}`, namespace: ns.name, ...meta }, spec };
-    });
+    const manifests = () =>
+      cases.map(([kind, changes, meta], i) => {
+        const spec: Spec = { ...base[kind], ...changes };
+        for (const [k, x] of Object.entries(changes)) if (x === undefined) delete spec[k];
+        return { apiVersion: `${GROUP}/v1`, kind, metadata: { name: `agree-${i}`, namespace: ns.name, ...meta }, spec };
+      });
 
     test('on which resources to refuse', async (t) => {
       const docs = manifests();
       const r = await highlander(['validate', '-f', '-'], {}, docs.map((d) => YAML.stringify(d)).join('---\n'));
       const refusedByUs = new Set([...r.stderr.matchAll(/^<stdin>:\d+: doc (\d+) /gm)].map((m) => Number(m[1]) - 1));
       const acceptedByUs = new Set([...r.stdout.matchAll(/^<stdin>: doc (\d+) .* ok$/gm)].map((m) => Number(m[1]) - 1));
-      assert.equal(refusedByUs.size + acceptedByUs.size, docs.length, `every document has a verdict:\n${r.stdout}${r.stderr}`);
+      assert.equal(
+        refusedByUs.size + acceptedByUs.size,
+        docs.length,
+        `every document has a verdict:\n${r.stdout}${r.stderr}`,
+      );
       const disagreements: string[] = [];
       for (const [i, d] of docs.entries()) {
         let server: string | undefined;
@@ -159,13 +232,20 @@ describe('highlander validate', () => {
           server = String((err as { body?: unknown }).body);
         }
         if ((server !== undefined) !== refusedByUs.has(i)) {
-          disagreements.push(`doc ${i + 1} ${JSON.stringify(d.spec)} ${JSON.stringify(d.metadata)}: server ${server ?? 'accepts'}; highlander ${refusedByUs.has(i) ? 'refuses' : 'accepts'}`);
+          disagreements.push(
+            `doc ${i + 1} ${JSON.stringify(d.spec)} ${JSON.stringify(d.metadata)}: server ${server ?? 'accepts'}; highlander ${refusedByUs.has(i) ? 'refuses' : 'accepts'}`,
+          );
         }
       }
       assert.deepEqual(disagreements, []);
-      assert.ok(refusedByUs.size >= 25 && acceptedByUs.size >= 10, `a corpus of both: ${refusedByUs.size} refused, ${acceptedByUs.size} accepted`);
+      assert.ok(
+        refusedByUs.size >= 25 && acceptedByUs.size >= 10,
+        `a corpus of both: ${refusedByUs.size} refused, ${acceptedByUs.size} accepted`,
+      );
       assert.equal(r.code, 2);
-      t.diagnostic(`${docs.length} resources: ${refusedByUs.size} refused and ${acceptedByUs.size} accepted, as the API server does`);
+      t.diagnostic(
+        `${docs.length} resources: ${refusedByUs.size} refused and ${acceptedByUs.size} accepted, as the API server does`,
+      );
     });
   });
 });
@@ -183,9 +263,10 @@ describe('highlander status', () => {
     await ns?.remove();
   });
 
-  const portOf = async (p: OperatorProcess): Promise<number> => Number((await p.waitForLog((l) => l.msg === 'campaigning for leadership', STARTUP_MS)).port);
+  const portOf = async (p: OperatorProcess): Promise<number> =>
+    Number((await p.waitForLog((l) => l.msg === 'campaigning for leadership', STARTUP_MS)).port);
 
-  test('shows a leader and a follower, the lock store, readiness and the tenant\'s workloads', async () => {
+  test("shows a leader and a follower, the lock store, readiness and the tenant's workloads", async () => {
     const tenant = uniqueTenant('cli');
     const [a, b] = await leaderAndFollower(operatorEnv('kubernetes', tenant), procs, STARTUP_MS);
     const [aPort, bPort] = [await portOf(a), await portOf(b)];
@@ -195,7 +276,10 @@ describe('highlander status', () => {
       version: 'v1',
       namespace: ns.name,
       plural: 'workloadcronjobs',
-      body: { ...(YAML.parse(seedCr) as object), metadata: { name: 'sample-cronjob', namespace: ns.name, labels: { [TENANT_LABEL]: tenant } } },
+      body: {
+        ...(YAML.parse(seedCr) as object),
+        metadata: { name: 'sample-cronjob', namespace: ns.name, labels: { [TENANT_LABEL]: tenant } },
+      },
     });
     // Wait for the leader to report the workload active before asking the command.
     await waitFor(
@@ -211,11 +295,17 @@ describe('highlander status', () => {
     assert.equal(leader.code, 0, leader.stderr);
     assert.match(leader.stdout, new RegExp(`^Highlander at http://127\\.0\\.0\\.1:${aPort}$`, 'm'));
     assert.match(leader.stdout, new RegExp(`^ {2}replica {5}${aId} \\(LEADER\\), up \\S+$`, 'm'));
-    assert.match(leader.stdout, new RegExp(`^ {2}leader {6}${aId} \\(this replica\\), epoch \\d+, since \\S+ \\(\\S+ ago\\)$`, 'm'));
+    assert.match(
+      leader.stdout,
+      new RegExp(`^ {2}leader {6}${aId} \\(this replica\\), epoch \\d+, since \\S+ \\(\\S+ ago\\)$`, 'm'),
+    );
     assert.match(leader.stdout, new RegExp(`^ {2}tenant {6}${tenant}, cluster \\S+$`, 'm'));
     assert.match(leader.stdout, /^ {2}lock store {2}kubernetes lock \S+, reachable$/m);
     assert.match(leader.stdout, /^ {2}ready {7}yes$/m);
-    assert.match(leader.stdout, new RegExp(`^ {2}WorkloadCronJob +${ns.name}/sample-cronjob +yes +(yes|no) +\\S+$`, 'm'));
+    assert.match(
+      leader.stdout,
+      new RegExp(`^ {2}WorkloadCronJob +${ns.name}/sample-cronjob +yes +(yes|no) +\\S+$`, 'm'),
+    );
 
     // The follower's view, through HIGHLANDER_PORT instead of --url.
     const follower = await highlander(['status'], { HIGHLANDER_PORT: String(bPort) });
@@ -241,6 +331,9 @@ describe('highlander status', () => {
     const r = await highlander(['status', '--url', `http://127.0.0.1:${port}`, '--timeout', '3000']);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, `highlander status: cannot reach the operator at http://127.0.0.1:${port}: connection refused (is the operator running, and on this port?)\n`);
+    assert.equal(
+      r.stderr,
+      `highlander status: cannot reach the operator at http://127.0.0.1:${port}: connection refused (is the operator running, and on this port?)\n`,
+    );
   });
 });

@@ -67,18 +67,25 @@ const get = (plural: string, name: string) =>
     metadata: { labels?: Record<string, string> };
     status?: { conditions?: { type: string; status: string }[] };
   }>;
-const ready = (o: Awaited<ReturnType<typeof get>>) => o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+const ready = (o: Awaited<ReturnType<typeof get>>) =>
+  o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
 test('config-file workloads become CRs, reach Ready, and are pruned when removed from the file', async () => {
   const env = operatorEnv('kubernetes', tenant);
   const first = new OperatorProcess('a', env, ['--config', writeConfig(true)]);
   procs.push(first);
   await first.becameLeader(STARTUP_MS);
-  for (const [plural, name] of [['workloadprocesses', 'data-processor'], ['workloadcronjobs', 'nightly']] as const) {
-    const cr = await waitFor(async () => {
-      const o = await get(plural, name);
-      return ready(o) ? o : undefined;
-    }, { what: `${plural}/${name} Ready`, timeoutMs: 30_000 });
+  for (const [plural, name] of [
+    ['workloadprocesses', 'data-processor'],
+    ['workloadcronjobs', 'nightly'],
+  ] as const) {
+    const cr = await waitFor(
+      async () => {
+        const o = await get(plural, name);
+        return ready(o) ? o : undefined;
+      },
+      { what: `${plural}/${name} Ready`, timeoutMs: 30_000 },
+    );
     assert.equal(cr.metadata.labels?.['highlander.plexobject.io/source'], 'config');
     assert.equal(cr.metadata.labels?.['highlander.plexobject.io/tenant'], tenant);
   }
@@ -102,7 +109,7 @@ test('config-file workloads become CRs, reach Ready, and are pruned when removed
   assert.ok(ready(await get('workloadprocesses', 'data-processor')), 'the kept process is still Ready');
 });
 
-test('K8 Highlander\'s seed config with one workload of each kind runs unchanged: four Ready CRs', async () => {
+test("K8 Highlander's seed config with one workload of each kind runs unchanged: four Ready CRs", async () => {
   // Only the store, tenant and namespace come from the environment, as a user's deployment would set them.
   const seedTenant = uniqueTenant('seed');
   const env = { ...operatorEnv('kubernetes', seedTenant), CONFIG_PATH: seedConfig, HIGHLANDER_NAMESPACE: ns.name };
@@ -116,10 +123,13 @@ test('K8 Highlander\'s seed config with one workload of each kind runs unchanged
     ['workloadpersistents', 'message-queue'],
   ] as const;
   for (const [plural, name] of wanted) {
-    const cr = await waitFor(async () => {
-      const o = await get(plural, name).catch(() => undefined);
-      return o && ready(o) ? o : undefined;
-    }, { what: `seed ${plural}/${name} Ready`, timeoutMs: 60_000 });
+    const cr = await waitFor(
+      async () => {
+        const o = await get(plural, name).catch(() => undefined);
+        return o && ready(o) ? o : undefined;
+      },
+      { what: `seed ${plural}/${name} Ready`, timeoutMs: 60_000 },
+    );
     assert.equal(cr.metadata.labels?.['highlander.plexobject.io/tenant'], seedTenant);
   }
   assert.equal(p.logs('config-file workload refused').length, 0);
@@ -127,7 +137,10 @@ test('K8 Highlander\'s seed config with one workload of each kind runs unchanged
 
 test('a config file with an invalid workload exits with code 2 naming the path', async () => {
   const path = join(dir, 'bad.yaml');
-  writeFileSync(path, 'workloads:\n  cronJobs:\n    - name: "x"\n      image: "busybox"\n      script: {commands: ["true"]}\n');
+  writeFileSync(
+    path,
+    'workloads:\n  cronJobs:\n    - name: "x"\n      image: "busybox"\n      script: {commands: ["true"]}\n',
+  );
   const p = new OperatorProcess('bad', operatorEnv('kubernetes', tenant), ['--config', path]);
   procs.push(p);
   const exit = await p.exited;

@@ -20,7 +20,10 @@ let op: OperatorProcess | undefined;
 before(async () => {
   watched = await createTestNamespace(kc, 'wns-in');
   other = await createTestNamespace(kc, 'wns-out');
-  op = new OperatorProcess('wns', operatorEnv('kubernetes', tenant, FAST_TIMINGS, { HIGHLANDER_WATCH_NAMESPACES: watched.name }));
+  op = new OperatorProcess(
+    'wns',
+    operatorEnv('kubernetes', tenant, FAST_TIMINGS, { HIGHLANDER_WATCH_NAMESPACES: watched.name }),
+  );
   await op.becameLeader(STARTUP_MS);
 });
 after(async () => {
@@ -37,9 +40,18 @@ const processCR = (namespace: string) => ({
 
 test('a CR in a watched namespace gets its pod; the same CR elsewhere is left alone', async () => {
   for (const ns of [watched.name, other.name]) {
-    await custom.createNamespacedCustomObject({ group: 'highlander.plexobject.io', version: 'v1', namespace: ns, plural: 'workloadprocesses', body: processCR(ns) });
+    await custom.createNamespacedCustomObject({
+      group: 'highlander.plexobject.io',
+      version: 'v1',
+      namespace: ns,
+      plural: 'workloadprocesses',
+      body: processCR(ns),
+    });
   }
-  const pod = await waitFor(() => core.readNamespacedPod({ name: 'solo-pod', namespace: watched.name }).catch(() => undefined), { what: 'pod in the watched namespace' });
+  const pod = await waitFor(
+    () => core.readNamespacedPod({ name: 'solo-pod', namespace: watched.name }).catch(() => undefined),
+    { what: 'pod in the watched namespace' },
+  );
   assert.equal(pod.metadata?.labels?.['highlander.plexobject.io/workload'], 'solo');
   // The watched one is done; give the other the same time again, then check nothing happened there.
   await sleep(3000);
@@ -48,7 +60,13 @@ test('a CR in a watched namespace gets its pod; the same CR elsewhere is left al
     (err: unknown) => statusOf(err),
   );
   assert.equal(missing, 404, 'no pod in the unwatched namespace');
-  const cr = (await custom.getNamespacedCustomObject({ group: 'highlander.plexobject.io', version: 'v1', namespace: other.name, plural: 'workloadprocesses', name: 'solo' })) as { status?: unknown };
+  const cr = (await custom.getNamespacedCustomObject({
+    group: 'highlander.plexobject.io',
+    version: 'v1',
+    namespace: other.name,
+    plural: 'workloadprocesses',
+    name: 'solo',
+  })) as { status?: unknown };
   assert.equal(cr.status, undefined, 'no status written in the unwatched namespace');
   assert.ok(op!.lines.some((l) => l.msg === 'became leader'));
 });

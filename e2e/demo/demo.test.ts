@@ -11,7 +11,15 @@ import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { uniqueTenant } from '../../testkit/backends.ts';
-import { eventually, kubeconfigPath, kubectlPath, loadKubeConfig, repoRoot, statusOf, waitFor } from '../../testkit/kube.ts';
+import {
+  eventually,
+  kubeconfigPath,
+  kubectlPath,
+  loadKubeConfig,
+  repoRoot,
+  statusOf,
+  waitFor,
+} from '../../testkit/kube.ts';
 import { DEMO_VOLUME_LABEL, TENANT_LABEL, sampleRefs } from './samples.ts';
 import { readDemoState } from './state.ts';
 import { GROUP } from '../../api/labels.ts';
@@ -42,7 +50,9 @@ function demoEnv(): DemoEnv {
   const tenant = uniqueTenant('demo');
   const namespace = `demo-e2e-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e4)}`;
   const stateDir = mkdtempSync(join(tmpdir(), 'highlander-demo-'));
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== 'DEMO_NO_WAIT'));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== 'DEMO_NO_WAIT'),
+  );
   return {
     tenant,
     namespace,
@@ -58,7 +68,11 @@ class DemoRun {
   readonly child: ChildProcess;
 
   constructor(args: string[], env: Record<string, string>) {
-    this.child = spawn('bash', [`${repoRoot}e2e/demo/demo.sh`, ...args], { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn('bash', [`${repoRoot}e2e/demo/demo.sh`, ...args], {
+      env,
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (b: Buffer) => (this.output += b.toString()));
     this.child.stderr!.on('data', (b: Buffer) => (this.output += b.toString()));
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
@@ -87,7 +101,11 @@ interface Replica {
 }
 
 function replicas(state: Record<string, string>): Replica[] {
-  return (['A', 'B'] as const).map((k) => ({ name: `demo-${k.toLowerCase()}`, port: Number(state[`PORT_${k}`]), pid: Number(state[`PID_${k}`]) }));
+  return (['A', 'B'] as const).map((k) => ({
+    name: `demo-${k.toLowerCase()}`,
+    port: Number(state[`PORT_${k}`]),
+    pid: Number(state[`PID_${k}`]),
+  }));
 }
 
 async function isLeader(r: Replica): Promise<boolean> {
@@ -112,13 +130,22 @@ async function checkRunning(d: DemoEnv, output: string): Promise<[Replica, Repli
   const leader = rs[leads.indexOf(true)]!;
   const follower = rs[leads.indexOf(false)]!;
 
-  const lease = await coordination.readNamespacedLease({ name: `highlander-leader-${d.tenant}`, namespace: d.namespace });
+  const lease = await coordination.readNamespacedLease({
+    name: `highlander-leader-${d.tenant}`,
+    namespace: d.namespace,
+  });
   assert.ok(lease.spec?.holderIdentity?.startsWith(`${leader.name}_`), `Lease held by ${lease.spec?.holderIdentity}`);
 
   const samples = sampleRefs();
   assert.deepEqual(samples.map((s) => s.kind).sort(), Object.keys(PLURAL).sort(), 'one sample of each kind');
   for (const s of samples) {
-    const cr = (await custom.getNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: d.namespace, plural: PLURAL[s.kind]!, name: s.name })) as {
+    const cr = (await custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: 'v1',
+      namespace: d.namespace,
+      plural: PLURAL[s.kind]!,
+      name: s.name,
+    })) as {
       metadata: { labels?: Record<string, string> };
       status?: { active?: boolean; conditions?: { type: string; status: string }[] };
     };
@@ -127,22 +154,41 @@ async function checkRunning(d: DemoEnv, output: string): Promise<[Replica, Repli
     assert.equal(cr.status?.active, true, `${s.kind} ${s.name} active`);
   }
   // The StatefulSet's claim is bound to the volume the demo made for it, not one from the pool.
-  const claim = await core.readNamespacedPersistentVolumeClaim({ name: 'data-message-queue-0', namespace: d.namespace });
+  const claim = await core.readNamespacedPersistentVolumeClaim({
+    name: 'data-message-queue-0',
+    namespace: d.namespace,
+  });
   assert.equal(claim.spec?.volumeName, `${d.namespace}-data-message-queue-0`);
 
   // The printed kubectl line works as printed (kubectl's default discovery cache, the category).
-  const { stdout } = await run(kubectlPath, ['--kubeconfig', kubeconfigPath, 'get', 'highlander', '-n', d.namespace, '-o', 'name']);
-  assert.deepEqual(stdout.trim().split('\n').sort(), samples.map((s) => `${s.kind.toLowerCase()}.${GROUP}/${s.name}`).sort());
+  const { stdout } = await run(kubectlPath, [
+    '--kubeconfig',
+    kubeconfigPath,
+    'get',
+    'highlander',
+    '-n',
+    d.namespace,
+    '-o',
+    'name',
+  ]);
+  assert.deepEqual(
+    stdout.trim().split('\n').sort(),
+    samples.map((s) => `${s.kind.toLowerCase()}.${GROUP}/${s.name}`).sort(),
+  );
 
   for (const r of rs) assert.ok(output.includes(`http://127.0.0.1:${r.port}/`), `dashboard URL of ${r.name} printed`);
   for (const path of ['/api/status', '/api/workloads', '/api/events', '/metrics']) {
     assert.ok(output.includes(`http://127.0.0.1:${leader.port}${path}`), `${path} printed`);
   }
-  assert.ok(output.includes(`export KUBECONFIG=${repoRoot}.cluster/kubeconfig; alias kubectl=${repoRoot}.cluster/bin/kubectl`), 'real kubectl paths printed');
+  assert.ok(
+    output.includes(`export KUBECONFIG=${repoRoot}.cluster/kubeconfig; alias kubectl=${repoRoot}.cluster/bin/kubectl`),
+    'real kubectl paths printed',
+  );
   assert.ok(output.includes('kubectl get highlander -A'));
   assert.ok(output.includes(`kubectl get wlc -n ${d.namespace} -o yaml`));
   assert.ok(output.includes(`kubectl get lease highlander-leader-${d.tenant} -n ${d.namespace}`));
-  for (const sig of ['-9', '-TERM', '-STOP']) assert.ok(output.includes(`kill ${sig} ${leader.pid}`), `kill ${sig} with the leader's pid printed`);
+  for (const sig of ['-9', '-TERM', '-STOP'])
+    assert.ok(output.includes(`kill ${sig} ${leader.pid}`), `kill ${sig} with the leader's pid printed`);
   return [leader, follower];
 }
 
@@ -156,7 +202,10 @@ async function checkTornDown(d: DemoEnv, rs: Replica[]): Promise<void> {
   );
   assert.equal(existsSync(join(d.stateDir, 'demo.env')), false, 'demo.env removed');
   await waitFor(
-    async () => ((await core.listPersistentVolume({ labelSelector: `${DEMO_VOLUME_LABEL}=${d.namespace}` })).items.length === 0 ? true : undefined),
+    async () =>
+      (await core.listPersistentVolume({ labelSelector: `${DEMO_VOLUME_LABEL}=${d.namespace}` })).items.length === 0
+        ? true
+        : undefined,
     { what: `the demo's PersistentVolumes to be deleted`, timeoutMs: 30_000 },
   );
 }
@@ -171,54 +220,75 @@ after(async () => {
 });
 
 describe('make demo', () => {
-  test('DEMO_NO_WAIT=1 sets it all up and leaves it running; demo.sh down removes it', { timeout: SETUP_MS + 120_000 }, async () => {
-    const d = demoEnv();
-    used.push(d);
-    const up = new DemoRun([], { ...d.env, DEMO_NO_WAIT: '1' });
-    await up.succeeded();
-    assert.match(up.output, /Left running\. Stop it with: make demo-down/);
-    const rs = await checkRunning(d, up.output);
+  test(
+    'DEMO_NO_WAIT=1 sets it all up and leaves it running; demo.sh down removes it',
+    { timeout: SETUP_MS + 120_000 },
+    async () => {
+      const d = demoEnv();
+      used.push(d);
+      const up = new DemoRun([], { ...d.env, DEMO_NO_WAIT: '1' });
+      await up.succeeded();
+      assert.match(up.output, /Left running\. Stop it with: make demo-down/);
+      const rs = await checkRunning(d, up.output);
 
-    // The printed planned-handover command works: the follower leads at once.
-    const [leader, follower] = rs;
-    const cmd = /curl -X POST -H 'Authorization: Bearer ([a-z0-9-]+)' (http:\/\/127\.0\.0\.1:(\d+)\/api\/leader\/handover)/.exec(up.output);
-    assert.ok(cmd, 'the handover command is printed');
-    assert.equal(Number(cmd[3]), leader.port, 'it names the leader');
-    const res = await fetch(cmd[2]!, { method: 'POST', headers: { Authorization: `Bearer ${cmd[1]}` } });
-    assert.equal(res.status, 200, await res.text());
-    await waitFor(async () => ((await isLeader(follower)) ? true : undefined), { what: `${follower.name} leads after the handover`, timeoutMs: 10_000 });
+      // The printed planned-handover command works: the follower leads at once.
+      const [leader, follower] = rs;
+      const cmd =
+        /curl -X POST -H 'Authorization: Bearer ([a-z0-9-]+)' (http:\/\/127\.0\.0\.1:(\d+)\/api\/leader\/handover)/.exec(
+          up.output,
+        );
+      assert.ok(cmd, 'the handover command is printed');
+      assert.equal(Number(cmd[3]), leader.port, 'it names the leader');
+      const res = await fetch(cmd[2]!, { method: 'POST', headers: { Authorization: `Bearer ${cmd[1]}` } });
+      assert.equal(res.status, 200, await res.text());
+      await waitFor(async () => ((await isLeader(follower)) ? true : undefined), {
+        what: `${follower.name} leads after the handover`,
+        timeoutMs: 10_000,
+      });
 
-    const down = new DemoRun(['down'], d.env);
-    await down.succeeded();
-    assert.match(down.output, /demo stopped/);
-    await checkTornDown(d, rs);
-  });
+      const down = new DemoRun(['down'], d.env);
+      await down.succeeded();
+      assert.match(down.output, /demo stopped/);
+      await checkTornDown(d, rs);
+    },
+  );
 
-  test('the waiting demo reports a crash failover and Ctrl-C tears it down', { timeout: SETUP_MS + 180_000 }, async () => {
-    const d = demoEnv();
-    used.push(d);
-    const demo = new DemoRun([], d.env);
-    let up = false;
-    await Promise.race([
-      waitFor(() => Promise.resolve(demo.output.includes('Press Ctrl-C') || undefined), { what: 'the demo to be up', timeoutMs: SETUP_MS, intervalMs: 500 }),
-      demo.exited.then((code) => {
-        if (!up) assert.fail(`demo.sh exited before it was up (${code}):\n${demo.output}`);
-      }),
-    ]);
-    up = true;
-    const [leader, follower] = await checkRunning(d, demo.output);
+  test(
+    'the waiting demo reports a crash failover and Ctrl-C tears it down',
+    { timeout: SETUP_MS + 180_000 },
+    async () => {
+      const d = demoEnv();
+      used.push(d);
+      const demo = new DemoRun([], d.env);
+      let up = false;
+      await Promise.race([
+        waitFor(() => Promise.resolve(demo.output.includes('Press Ctrl-C') || undefined), {
+          what: 'the demo to be up',
+          timeoutMs: SETUP_MS,
+          intervalMs: 500,
+        }),
+        demo.exited.then((code) => {
+          if (!up) assert.fail(`demo.sh exited before it was up (${code}):\n${demo.output}`);
+        }),
+      ]);
+      up = true;
+      const [leader, follower] = await checkRunning(d, demo.output);
 
-    process.kill(leader.pid, 'SIGKILL');
-    await waitFor(() => Promise.resolve(demo.output.includes(`leader is now ${follower.name}`) || undefined), {
-      what: `demo.sh to report ${follower.name} as the new leader`,
-      timeoutMs: 60_000,
-    });
-    assert.ok(await isLeader(follower), `${follower.name} says it leads`);
-    assert.ok(demo.output.includes(`${leader.name} is not running (bash e2e/demo/demo.sh restart ${leader.name})`), 'the dead replica is reported');
+      process.kill(leader.pid, 'SIGKILL');
+      await waitFor(() => Promise.resolve(demo.output.includes(`leader is now ${follower.name}`) || undefined), {
+        what: `demo.sh to report ${follower.name} as the new leader`,
+        timeoutMs: 60_000,
+      });
+      assert.ok(await isLeader(follower), `${follower.name} says it leads`);
+      assert.ok(
+        demo.output.includes(`${leader.name} is not running (bash e2e/demo/demo.sh restart ${leader.name})`),
+        'the dead replica is reported',
+      );
 
-    demo.child.kill('SIGINT');
-    await demo.succeeded();
-    assert.match(demo.output, /demo stopped/);
-    await checkTornDown(d, [leader, follower]);
-  });
+      demo.child.kill('SIGINT');
+      await demo.succeeded();
+      assert.match(demo.output, /demo stopped/);
+      await checkTornDown(d, [leader, follower]);
+    },
+  );
 });

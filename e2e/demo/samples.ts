@@ -63,7 +63,10 @@ export function renderVolumes(text: string, namespace: string): string {
           return {
             apiVersion: 'v1',
             kind: 'PersistentVolume',
-            metadata: { name: `${namespace}-${claim}`, labels: { 'app.kubernetes.io/part-of': 'highlander-demo', [DEMO_VOLUME_LABEL]: namespace } },
+            metadata: {
+              name: `${namespace}-${claim}`,
+              labels: { 'app.kubernetes.io/part-of': 'highlander-demo', [DEMO_VOLUME_LABEL]: namespace },
+            },
             spec: {
               capacity: { storage: v.size ?? '1Gi' },
               accessModes: ['ReadWriteOnce'],

@@ -40,9 +40,18 @@ const script = { commands: ['sleep 3600'] };
 const SPEC: Record<Kind, object> = {
   WorkloadProcess: { image: 'busybox', script },
   WorkloadCronJob: { image: 'busybox', script, schedule: '*/5 * * * *' },
-  WorkloadService: { image: 'nginx', script, replicas: 1, ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }] },
+  WorkloadService: {
+    image: 'nginx',
+    script,
+    replicas: 1,
+    ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }],
+  },
   WorkloadPersistent: {
-    image: 'mq', script, replicas: 1, ports: [{ name: 'mq', containerPort: 1414 }], persistentVolumes: [{ name: 'data', mountPath: '/data', size: '1Gi' }],
+    image: 'mq',
+    script,
+    replicas: 1,
+    ports: [{ name: 'mq', containerPort: 1414 }],
+    persistentVolumes: [{ name: 'data', mountPath: '/data', size: '1Gi' }],
   },
 };
 /** One CR of each kind, named after it. */
@@ -82,9 +91,13 @@ after(async () => {
 });
 
 const ref = (kind: Kind) => ({ group: GROUP, version: 'v1', namespace: ns.name, plural: PLURAL[kind] });
-const getCR = async (kind: Kind, name: string): Promise<CR> => (await custom.getNamespacedCustomObject({ ...ref(kind), name })) as CR;
+const getCR = async (kind: Kind, name: string): Promise<CR> =>
+  (await custom.getNamespacedCustomObject({ ...ref(kind), name })) as CR;
 const createCR = async (kind: Kind, name: string, spec: object): Promise<CR> =>
-  (await custom.createNamespacedCustomObject({ ...ref(kind), body: { apiVersion: `${GROUP}/v1`, kind, metadata: { name, labels }, spec } })) as CR;
+  (await custom.createNamespacedCustomObject({
+    ...ref(kind),
+    body: { apiVersion: `${GROUP}/v1`, kind, metadata: { name, labels }, spec },
+  })) as CR;
 /** A merge patch; the object it returns is the CR right after the edit, before any controller saw it. */
 const patchCR = async (kind: Kind, name: string, body: object): Promise<CR> =>
   (await custom.patchNamespacedCustomObject({ ...ref(kind), name, body }, mergePatch)) as CR;
@@ -93,7 +106,13 @@ const cond = (cr: CR, type: string) => cr.status?.conditions?.find((c) => c.type
 const statusCurrent = (cr: CR) => cr.status?.observedGeneration === cr.metadata.generation;
 
 /** Polls a CR until `pred` holds for it, and returns it. */
-async function captureWhen(kind: Kind, name: string, what: string, pred: (cr: CR) => boolean, timeoutMs = 60_000): Promise<CR> {
+async function captureWhen(
+  kind: Kind,
+  name: string,
+  what: string,
+  pred: (cr: CR) => boolean,
+  timeoutMs = 60_000,
+): Promise<CR> {
   return waitFor(
     async () => {
       const cr = await getCR(kind, name);
@@ -102,7 +121,10 @@ async function captureWhen(kind: Kind, name: string, what: string, pred: (cr: CR
     { what: `${kind} ${name} ${what}`, timeoutMs },
   );
 }
-const isReady = (cr: CR) => statusCurrent(cr) && cond(cr, 'Ready')?.status === 'True' && cond(cr, 'Ready')?.observedGeneration === cr.metadata.generation;
+const isReady = (cr: CR) =>
+  statusCurrent(cr) &&
+  cond(cr, 'Ready')?.status === 'True' &&
+  cond(cr, 'Ready')?.observedGeneration === cr.metadata.generation;
 const isStalled = (cr: CR) => statusCurrent(cr) && cond(cr, 'Stalled')?.status === 'True';
 const isReconciling = (cr: CR) => statusCurrent(cr) && cond(cr, 'Reconciling')?.status === 'True';
 
@@ -111,7 +133,10 @@ const isReconciling = (cr: CR) => statusCurrent(cr) && cond(cr, 'Reconciling')?.
  * describes its current generation must be decided by one of kstatus's rules, never by its
  * fallback (which calls anything Current): that is what makes our statuses kstatus-friendly.
  */
-function judge(cr: CR, want: { argo: string; argoMessage?: RegExp | string; kstatus: KStatus; rule?: KStatusRule }): void {
+function judge(
+  cr: CR,
+  want: { argo: string; argoMessage?: RegExp | string; kstatus: KStatus; rule?: KStatusRule },
+): void {
   captured++;
   const label = `${cr.kind} ${cr.metadata.name} (generation ${cr.metadata.generation}, status ${JSON.stringify(cr.status ?? null)})`;
   const argo = runHealthScript(cr);
@@ -121,7 +146,8 @@ function judge(cr: CR, want: { argo: string; argoMessage?: RegExp | string; ksta
   const k = kstatus(cr);
   assert.equal(k.status, want.kstatus, `kstatus of ${label}: ${k.message}`);
   if (want.rule) assert.equal(k.rule, want.rule, `kstatus rule for ${label}`);
-  if (cr.status && statusCurrent(cr) && !cr.metadata.deletionTimestamp) assert.notEqual(k.rule, 'fallback', `kstatus could not decide ${label}`);
+  if (cr.status && statusCurrent(cr) && !cr.metadata.deletionTimestamp)
+    assert.notEqual(k.rule, 'fallback', `kstatus could not decide ${label}`);
 }
 
 describe('GitOps health of real statuses', () => {
@@ -141,7 +167,12 @@ describe('GitOps health of real statuses', () => {
     await op.becameLeader(STARTUP_MS);
     for (const [kind, name] of MAIN) {
       const cr = await captureWhen(kind, name, 'Ready', isReady);
-      judge(cr, { argo: 'Healthy', argoMessage: cond(cr, 'Ready')!.message || cond(cr, 'Ready')!.reason, kstatus: 'Current', rule: 'ready' });
+      judge(cr, {
+        argo: 'Healthy',
+        argoMessage: cond(cr, 'Ready')!.message || cond(cr, 'Ready')!.reason,
+        kstatus: 'Current',
+        rule: 'ready',
+      });
     }
   });
 
@@ -150,15 +181,23 @@ describe('GitOps health of real statuses', () => {
       const edited = await patchCR(kind, name, { spec: { env: { EDITED: 'yes' } } });
       assert.equal(edited.metadata.generation, 2);
       assert.equal(edited.status?.observedGeneration, 1);
-      judge(edited, { argo: 'Progressing', argoMessage: /observe generation 2 \(status describes generation 1\)/, kstatus: 'InProgress', rule: 'generation' });
+      judge(edited, {
+        argo: 'Progressing',
+        argoMessage: /observe generation 2 \(status describes generation 1\)/,
+        kstatus: 'InProgress',
+        rule: 'generation',
+      });
     }
     // The process too: its edit replaces the pod, and the status follows the new one to Ready.
     for (const [kind, name] of MAIN) {
-      judge(await captureWhen(kind, name, 'Ready at generation 2', (cr) => cr.metadata.generation === 2 && isReady(cr)), {
-        argo: 'Healthy',
-        kstatus: 'Current',
-        rule: 'ready',
-      });
+      judge(
+        await captureWhen(kind, name, 'Ready at generation 2', (cr) => cr.metadata.generation === 2 && isReady(cr)),
+        {
+          argo: 'Healthy',
+          kstatus: 'Current',
+          rule: 'ready',
+        },
+      );
     }
   });
 
@@ -170,16 +209,31 @@ describe('GitOps health of real statuses', () => {
     ];
     for (const [kind, name] of pending) await createCR(kind, name, { ...SPEC[kind], nodeSelector: NOWHERE });
     for (const [kind, name] of pending) {
-      const cr = await captureWhen(kind, name, 'Reconciling', (c) => isReconciling(c) && cond(c, 'Reconciling')?.reason !== 'Creating');
+      const cr = await captureWhen(
+        kind,
+        name,
+        'Reconciling',
+        (c) => isReconciling(c) && cond(c, 'Reconciling')?.reason !== 'Creating',
+      );
       assert.equal(cond(cr, 'Ready')?.status, 'False');
-      judge(cr, { argo: 'Progressing', argoMessage: cond(cr, 'Reconciling')!.message, kstatus: 'InProgress', rule: 'reconciling' });
+      judge(cr, {
+        argo: 'Progressing',
+        argoMessage: cond(cr, 'Reconciling')!.message,
+        kstatus: 'InProgress',
+        rule: 'reconciling',
+      });
     }
   });
 
   test('a suspended cron job is Suspended, at once and once the leader has suspended it', async () => {
     const edited = await patchCR('WorkloadCronJob', 'cron', { spec: { suspend: true } });
     judge(edited, { argo: 'Suspended', kstatus: 'InProgress', rule: 'generation' });
-    const cr = await captureWhen('WorkloadCronJob', 'cron', 'Ready and suspended', (c) => isReady(c) && cond(c, 'Ready')?.reason === 'Suspended');
+    const cr = await captureWhen(
+      'WorkloadCronJob',
+      'cron',
+      'Ready and suspended',
+      (c) => isReady(c) && cond(c, 'Ready')?.reason === 'Suspended',
+    );
     judge(cr, { argo: 'Suspended', argoMessage: /suspended/, kstatus: 'Current', rule: 'ready' });
   });
 
@@ -191,7 +245,12 @@ describe('GitOps health of real statuses', () => {
       ['WorkloadProcess', 'proc', badEnv, /BAD=NAME/],
       ['WorkloadCronJob', 'cron', badEnv, /BAD=NAME/], // suspended, and stalled: Degraded wins
       ['WorkloadService', 'svc', badEnv, /BAD=NAME/],
-      ['WorkloadPersistent', 'pers', { spec: { persistentVolumes: [{ name: 'data', mountPath: '/data', size: '2Gi' }] } }, /StatefulSet|Forbidden/i],
+      [
+        'WorkloadPersistent',
+        'pers',
+        { spec: { persistentVolumes: [{ name: 'data', mountPath: '/data', size: '2Gi' }] } },
+        /StatefulSet|Forbidden/i,
+      ],
     ];
     for (const [kind, name, body] of stalls) await patchCR(kind, name, body);
     for (const [kind, name, , message] of stalls) {
@@ -206,13 +265,19 @@ describe('GitOps health of real statuses', () => {
     const fixed = await patchCR('WorkloadService', 'svc', { spec: { env: { 'BAD=NAME': null } } });
     assert.equal(cond(fixed, 'Stalled')?.status, 'True', 'the stall is still on record');
     judge(fixed, { argo: 'Progressing', argoMessage: /observe generation/, kstatus: 'InProgress', rule: 'generation' });
-    judge(await captureWhen('WorkloadService', 'svc', 'Ready after the fix', isReady), { argo: 'Healthy', kstatus: 'Current', rule: 'ready' });
+    judge(await captureWhen('WorkloadService', 'svc', 'Ready after the fix', isReady), {
+      argo: 'Healthy',
+      kstatus: 'Current',
+      rule: 'ready',
+    });
   });
 
   test('being deleted: Terminating for kstatus, Progressing for Argo CD', async () => {
     await patchCR('WorkloadProcess', 'proc-pending', { metadata: { finalizers: [HOLD] } });
     await custom.deleteNamespacedCustomObject({ ...ref('WorkloadProcess'), name: 'proc-pending' });
-    const cr = await captureWhen('WorkloadProcess', 'proc-pending', 'being deleted', (c) => Boolean(c.metadata.deletionTimestamp));
+    const cr = await captureWhen('WorkloadProcess', 'proc-pending', 'being deleted', (c) =>
+      Boolean(c.metadata.deletionTimestamp),
+    );
     assert.deepEqual(cr.metadata.finalizers, [HOLD], 'a finalizer other than the test’s holds the CR');
     judge(cr, { argo: 'Progressing', argoMessage: /being deleted/, kstatus: 'Terminating', rule: 'deletion' });
     await patchCR('WorkloadProcess', 'proc-pending', { metadata: { finalizers: null } });
@@ -238,8 +303,13 @@ describe('GitOps health of real statuses', () => {
 describe('the argocd-cm snippet on a real API server', () => {
   test('the documented merge patch adds the four health checks and keeps the other keys', async () => {
     const name = 'argocd-cm';
-    await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name }, data: { url: 'https://argocd.example.com' } } });
-    const snippet = YAML.parse(readFileSync(`${repoRoot}deploy/argocd/argocd-cm.yaml`, 'utf8')) as { metadata: { namespace: string } };
+    await core.createNamespacedConfigMap({
+      namespace: ns.name,
+      body: { metadata: { name }, data: { url: 'https://argocd.example.com' } },
+    });
+    const snippet = YAML.parse(readFileSync(`${repoRoot}deploy/argocd/argocd-cm.yaml`, 'utf8')) as {
+      metadata: { namespace: string };
+    };
     snippet.metadata.namespace = ns.name; // the snippet names `argocd`; everything else is as shipped
     const file = join(mkdtempSync(join(tmpdir(), 'hl-argocd-')), 'argocd-cm.yaml');
     writeFileSync(file, YAML.stringify(snippet));
@@ -248,7 +318,10 @@ describe('the argocd-cm snippet on a real API server', () => {
     const script = readFileSync(HEALTH_SCRIPT, 'utf8');
     assert.equal(cm.data?.url, 'https://argocd.example.com');
     for (const [kind] of MAIN) {
-      assert.ok(cm.data?.[`resource.customizations.health.${GROUP}_${kind}`] === script, `${kind}'s health check differs from health.lua`);
+      assert.ok(
+        cm.data?.[`resource.customizations.health.${GROUP}_${kind}`] === script,
+        `${kind}'s health check differs from health.lua`,
+      );
     }
   });
 });

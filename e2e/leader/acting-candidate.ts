@@ -36,5 +36,8 @@ const gate = new LeaderGate({
 });
 await gate.start();
 process.once('SIGTERM', () => {
-  void gate.stop().then(() => store.close()).then(() => process.exit(0));
+  void gate
+    .stop()
+    .then(() => store.close())
+    .then(() => process.exit(0));
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../../testkit/backends.ts';
-import type { OperatorProcess} from '../../testkit/operator-process.ts';
+import type { OperatorProcess } from '../../testkit/operator-process.ts';
 import { leaderAndFollower } from '../../testkit/operator-process.ts';
 
 const { leaseMs, retryMs, renewDeadlineMs } = FAST_TIMINGS;

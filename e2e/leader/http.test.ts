@@ -22,12 +22,16 @@ const metric = (text: string, name: string): number => {
 };
 
 /** A leader `a` and a follower `b` on Redis, in a tenant of their own. */
-const pair = (): Promise<[OperatorProcess, OperatorProcess]> => leaderAndFollower(operatorEnv('redis', uniqueTenant('http')), procs, STARTUP_MS);
+const pair = (): Promise<[OperatorProcess, OperatorProcess]> =>
+  leaderAndFollower(operatorEnv('redis', uniqueTenant('http')), procs, STARTUP_MS);
 
 test('leader and follower report their roles on /metrics and are both ready', async () => {
   const [a, b] = await pair();
 
-  for (const [p, leading] of [[a, 1], [b, 0]] as const) {
+  for (const [p, leading] of [
+    [a, 1],
+    [b, 0],
+  ] as const) {
     const health = await get(p, '/healthz');
     assert.deepEqual([health.status, health.body], [200, 'ok']);
     const ready = await get(p, '/readyz');
@@ -40,7 +44,7 @@ test('leader and follower report their roles on /metrics and are both ready', as
   }
 });
 
-test('/status and /api/status answer in K8 Highlander\'s shape; /api/dbinfo hides secrets', async () => {
+test("/status and /api/status answer in K8 Highlander's shape; /api/dbinfo hides secrets", async () => {
   const [a, b] = await pair();
   const aId = String(a.logs('campaigning for leadership')[0]?.identity);
   for (const path of ['/status', '/api/status']) {
@@ -50,7 +54,15 @@ test('/status and /api/status answer in K8 Highlander\'s shape; /api/dbinfo hide
     assert.equal(sa.data.leaderID, aId);
     assert.equal(sa.data.currentLeader, aId);
     assert.equal(typeof sa.data.leaderSince, 'string');
-    for (const key of ['uptime', 'clusterName', 'workloadStatus', 'failoverCount', 'leadershipTransitions', 'lastLeader', 'lastLeaderTransition']) {
+    for (const key of [
+      'uptime',
+      'clusterName',
+      'workloadStatus',
+      'failoverCount',
+      'leadershipTransitions',
+      'lastLeader',
+      'lastLeaderTransition',
+    ]) {
       assert.ok(key in sa.data, `${path} has no ${key}`);
     }
   }
@@ -67,16 +79,21 @@ test('/status and /api/status answer in K8 Highlander\'s shape; /api/dbinfo hide
 });
 
 test('a replica whose lock store is unreachable is alive but not ready', async () => {
-  const p = new OperatorProcess('c', operatorEnv('redis', uniqueTenant('http'), undefined, { HIGHLANDER_REDIS_ADDR: '127.0.0.1:1' }));
+  const p = new OperatorProcess(
+    'c',
+    operatorEnv('redis', uniqueTenant('http'), undefined, { HIGHLANDER_REDIS_ADDR: '127.0.0.1:1' }),
+  );
   procs.push(p);
   await p.waitForLog((l) => l.msg === 'lock store call failed while campaigning', STARTUP_MS);
   assert.equal((await get(p, '/healthz')).status, 200);
   const ready = await get(p, '/readyz');
   assert.equal(ready.status, 503);
-  assert.match(ready.body, /^not ready - lock store unreachable/, 'K8 Highlander\'s plain text');
+  assert.match(ready.body, /^not ready - lock store unreachable/, "K8 Highlander's plain text");
   assert.equal((await get(p, '/health')).status, 503);
   const line = await p.waitForLog((l) => l.msg === 'campaigning for leadership', STARTUP_MS);
-  const asJson = await fetch(`http://127.0.0.1:${String(line.port)}/readyz`, { headers: { Accept: 'application/json' } });
+  const asJson = await fetch(`http://127.0.0.1:${String(line.port)}/readyz`, {
+    headers: { Accept: 'application/json' },
+  });
   assert.equal(asJson.status, 503);
   const body = (await asJson.json()) as { status: string; reasons: string[] };
   assert.equal(body.status, 'not ready');

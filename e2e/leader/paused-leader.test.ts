@@ -11,7 +11,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../../testkit/backends.ts';
 import { repoRoot } from '../../testkit/kube.ts';
 
-
 function candidate(id: string, env: Record<string, string>, actLog: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', `${repoRoot}e2e/leader/acting-candidate.ts`, actLog], {
     cwd: repoRoot,
@@ -51,16 +50,25 @@ for (const backend of BACKENDS) {
         await a.until('leadership ended', 5000);
         await sleep(500);
 
-        const acts = readFileSync(actLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; epoch: number; t: number });
+        const acts = readFileSync(actLog, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { id: string; epoch: number; t: number });
         const byA = acts.filter((x) => x.id.startsWith('a_'));
         const byB = acts.filter((x) => x.id.startsWith('b_'));
         assert.ok(byA.length > 5, 'the first leader never acted');
         assert.ok(byB.length > 5, 'the second leader never acted');
         assert.equal(byA.filter((x) => x.t >= resumedAt).length, 0, 'the paused leader acted after it resumed');
         const firstB = Math.min(...byB.map((x) => x.t));
-        assert.ok(byA.every((x) => x.t < firstB), 'the two leaders acted at overlapping times');
+        assert.ok(
+          byA.every((x) => x.t < firstB),
+          'the two leaders acted at overlapping times',
+        );
         for (let i = 1; i < acts.length; i += 1) {
-          assert.ok(acts[i]!.epoch >= acts[i - 1]!.epoch, `an action with epoch ${acts[i]!.epoch} came after epoch ${acts[i - 1]!.epoch}`);
+          assert.ok(
+            acts[i]!.epoch >= acts[i - 1]!.epoch,
+            `an action with epoch ${acts[i]!.epoch} came after epoch ${acts[i - 1]!.epoch}`,
+          );
         }
       } finally {
         const all = b ? [a, b] : [a];

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../../locks/lock-store.ts';
 import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../../testkit/backends.ts';
 import { repoRoot } from '../../testkit/kube.ts';
-import type { OperatorProcess} from '../../testkit/operator-process.ts';
+import type { OperatorProcess } from '../../testkit/operator-process.ts';
 import { leaderAndFollower } from '../../testkit/operator-process.ts';
 
 const { leaseMs, renewDeadlineMs } = FAST_TIMINGS;
@@ -21,7 +21,11 @@ const stateDir = `${repoRoot}.cluster`;
 const pidOf = (file: string): number => Number(readFileSync(file, 'utf8').trim());
 const children = (pid: number): number[] => {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -54,7 +58,24 @@ async function dedicatedRedis(): Promise<StoreControl> {
   const dir = mkdtempSync(join(tmpdir(), 'hl-redis-'));
   let proc: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+    proc = spawn(
+      'redis-server',
+      [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--save',
+        '',
+      ],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 100; i += 1) {
       try {
         execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: 'pipe' });
@@ -91,10 +112,25 @@ function sharedPostgres(): StoreControl {
     start: () => {
       if (frozen) signalTree(frozen, 'SIGCONT');
       frozen = undefined;
-      execFileSync('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/pg_ctl', '-D', `${dir}/data`, '-w', '-m', 'fast', 'restart'], {
-        cwd: dir,
-        stdio: 'ignore',
-      });
+      execFileSync(
+        'runuser',
+        [
+          '-u',
+          'postgres',
+          '--',
+          '/usr/lib/postgresql/15/bin/pg_ctl',
+          '-D',
+          `${dir}/data`,
+          '-w',
+          '-m',
+          'fast',
+          'restart',
+        ],
+        {
+          cwd: dir,
+          stdio: 'ignore',
+        },
+      );
       writeFileSync(`${stateDir}/services/postgres.pid`, `${postmaster()}\n`);
       return Promise.resolve();
     },
@@ -160,16 +196,30 @@ for (const backend of BACKENDS) {
       const ended = await a.waitForLog((l) => l.msg === 'leadership ended', renewDeadlineMs + 3000, mark.a);
       assert.equal(ended.reason, 'renew-deadline');
       const steppedDownAfter = Number(ended.time) - stoppedAt;
-      assert.ok(steppedDownAfter <= renewDeadlineMs + 500, `stepped down ${steppedDownAfter} ms after the outage began`);
+      assert.ok(
+        steppedDownAfter <= renewDeadlineMs + 500,
+        `stepped down ${steppedDownAfter} ms after the outage began`,
+      );
       // The store stays away longer than a lease: nobody leads, nobody crashes.
       await sleep(leaseMs);
-      assert.equal(b.lines.slice(mark.b).filter((l) => l.msg === 'became leader').length, 0, 'someone led without a store');
+      assert.equal(
+        b.lines.slice(mark.b).filter((l) => l.msg === 'became leader').length,
+        0,
+        'someone led without a store',
+      );
 
       await store.start();
-      const next = await Promise.race([a.becameLeader(leaseMs + 15_000, mark.a), b.becameLeader(leaseMs + 15_000, mark.b)]);
+      const next = await Promise.race([
+        a.becameLeader(leaseMs + 15_000, mark.a),
+        b.becameLeader(leaseMs + 15_000, mark.b),
+      ]);
       assert.ok(Number(next.epoch) > Number(first.epoch), `epoch ${String(next.epoch)} after ${String(first.epoch)}`);
       for (const p of [a, b]) {
-        assert.equal(await Promise.race([p.exited.then(() => 'exited'), sleep(10).then(() => 'running')]), 'running', `${p.name} exited: ${p.stderr.join('\n')}`);
+        assert.equal(
+          await Promise.race([p.exited.then(() => 'exited'), sleep(10).then(() => 'running')]),
+          'running',
+          `${p.name} exited: ${p.stderr.join('\n')}`,
+        );
       }
     });
   });

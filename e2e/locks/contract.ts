@@ -23,7 +23,6 @@ export interface ContractOptions {
   unreachableDeadlineMs?: number;
 }
 
-
 /** Registers the lock-store contract tests for one backend. */
 export function lockStoreContract(backend: string, factory: StoreFactory, options: ContractOptions = {}): void {
   const notifyWithinMs = options.notifyWithinMs ?? 1000;
@@ -229,7 +228,10 @@ export function lockStoreContract(backend: string, factory: StoreFactory, option
       const [a, b] = [await open(name), await open(name)];
       let last = 0;
       for (let i = 0; i < 5; i += 1) {
-        for (const [s, who] of [[a, 'a'], [b, 'b']] as const) {
+        for (const [s, who] of [
+          [a, 'a'],
+          [b, 'b'],
+        ] as const) {
           const g = await s.tryAcquire(who, 10_000);
           assert.ok(g.acquired);
           assert.ok(g.epoch > last);

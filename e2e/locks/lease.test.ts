@@ -27,7 +27,9 @@ lockStoreContract(
         contexts: [{ name: 'dead', cluster: 'dead', user: 'u' }],
         currentContext: 'dead',
       });
-      return Promise.resolve(new LeaseStore({ kubeConfig: dead, namespace: 'default', lockName: 'x', timeoutMs: 2000 }));
+      return Promise.resolve(
+        new LeaseStore({ kubeConfig: dead, namespace: 'default', lockName: 'x', timeoutMs: 2000 }),
+      );
     },
     unreachableDeadlineMs: 2000,
   },

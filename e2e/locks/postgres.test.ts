@@ -49,7 +49,14 @@ after(async () => {
 });
 
 lockStoreContract('db', (lockName) => Promise.resolve(open(lockName)), {
-  unreachable: () => Promise.resolve(new PostgresStore({ databaseURL: 'postgres://highlander:pw@127.0.0.1:1/highlander', tenant: run, timeoutMs: 2000 })),
+  unreachable: () =>
+    Promise.resolve(
+      new PostgresStore({
+        databaseURL: 'postgres://highlander:pw@127.0.0.1:1/highlander',
+        tenant: run,
+        timeoutMs: 2000,
+      }),
+    ),
   unreachableDeadlineMs: 2000,
 });
 
@@ -166,7 +173,10 @@ describe('postgres lock store', () => {
         assert.ok(await a.release('a', g.epoch));
         await sleep(200);
       }
-      assert.ok(events.some((e) => e.type === 'released'), 'no event after the LISTEN connection was terminated');
+      assert.ok(
+        events.some((e) => e.type === 'released'),
+        'no event after the LISTEN connection was terminated',
+      );
     } finally {
       await stop();
     }
@@ -175,7 +185,9 @@ describe('postgres lock store', () => {
   test('a role with rights on a pre-created table only (no CREATE) can use it', async () => {
     const table = freshTable();
     const role = `hl_${run}_limited`;
-    await sql(`CREATE TABLE ${table} (name text PRIMARY KEY, holder text NULL, epoch bigint NOT NULL, expires_at timestamptz NULL)`);
+    await sql(
+      `CREATE TABLE ${table} (name text PRIMARY KEY, holder text NULL, epoch bigint NOT NULL, expires_at timestamptz NULL)`,
+    );
     // Roles are made by the throwaway cluster's superuser (it trusts local connections).
     const superuserUrl = new URL(databaseUrl);
     superuserUrl.username = 'postgres';
@@ -185,7 +197,10 @@ describe('postgres lock store', () => {
     await superuser.query(`CREATE ROLE ${role} LOGIN`);
     try {
       await sql(`GRANT SELECT, INSERT, UPDATE ON ${table} TO ${role}`);
-      const [{ can } = { can: true }] = await sql<{ can: boolean }>(`SELECT has_schema_privilege($1, 'public', 'CREATE') AS can`, [role]);
+      const [{ can } = { can: true }] = await sql<{ can: boolean }>(
+        `SELECT has_schema_privilege($1, 'public', 'CREATE') AS can`,
+        [role],
+      );
       assert.equal(can, false, 'the role may create tables: the test proves nothing');
       const u = new URL(databaseUrl);
       u.username = role;
@@ -234,12 +249,19 @@ describe('postgres lock store', () => {
     // password alone would be accepted).
     u.username = `nobody_${run}`;
     u.password = password;
-    await assert.rejects(open('secret', { databaseURL: u.toString(), timeoutMs: 3000 }).read(), (err: unknown) => check(err, 'config'));
+    await assert.rejects(open('secret', { databaseURL: u.toString(), timeoutMs: 3000 }).read(), (err: unknown) =>
+      check(err, 'config'),
+    );
     u.username = 'highlander';
     u.pathname = `/nodb_${run}`;
-    await assert.rejects(open('secret', { databaseURL: u.toString(), timeoutMs: 3000 }).read(), (err: unknown) => check(err, 'config'));
+    await assert.rejects(open('secret', { databaseURL: u.toString(), timeoutMs: 3000 }).read(), (err: unknown) =>
+      check(err, 'config'),
+    );
 
     // Not a URL at all.
-    assert.throws(() => new PostgresStore({ databaseURL: `postgres://app:${password}@[::1/db` }), (err: unknown) => check(err, 'config'));
+    assert.throws(
+      () => new PostgresStore({ databaseURL: `postgres://app:${password}@[::1/db` }),
+      (err: unknown) => check(err, 'config'),
+    );
   });
 });

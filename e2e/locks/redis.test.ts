@@ -109,14 +109,26 @@ describe('redis lock store', () => {
     await assert.rejects(s.read(), (err: unknown) => err instanceof LockStoreError && err.code === 'invalid-response');
     await admin.del(s.lockName);
     await admin.set(s.lockName, 'a string');
-    await assert.rejects(s.tryAcquire('a', 1000), (err: unknown) => err instanceof LockStoreError && err.code === 'invalid-response');
+    await assert.rejects(
+      s.tryAcquire('a', 1000),
+      (err: unknown) => err instanceof LockStoreError && err.code === 'invalid-response',
+    );
     await admin.del(s.lockName);
   });
 
   test('an ACL user authenticates with username and password; a wrong password is a config error', async () => {
     const user = `hltest-${run}`;
     // Only the store's own keys and channels: the store needs nothing else.
-    await admin.call('ACL', 'SETUSER', user, 'on', '>secret-pw', '~highlander-leader-*', '&highlander-leader-*', '+@all');
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      user,
+      'on',
+      '>secret-pw',
+      '~highlander-leader-*',
+      '&highlander-leader-*',
+      '+@all',
+    );
     try {
       const s = open('acl', { username: user, password: 'secret-pw' });
       const events: LockEvent[] = [];
@@ -160,7 +172,10 @@ describe('redis lock store', () => {
         assert.ok(await a.release('a', g.epoch));
         await sleep(200);
       }
-      assert.ok(events.some((e) => e.type === 'released'), 'no event after the subscriber was killed');
+      assert.ok(
+        events.some((e) => e.type === 'released'),
+        'no event after the subscriber was killed',
+      );
     } finally {
       await stop();
     }

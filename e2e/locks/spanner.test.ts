@@ -62,7 +62,11 @@ const query = async (sql: string, params: Record<string, unknown> = {}): Promise
   return rows as Array<Record<string, unknown>>;
 };
 const tableExists = async (table: string): Promise<boolean> =>
-  (await query(`SELECT table_name FROM information_schema.tables WHERE table_schema = '' AND table_name = @table`, { table })).length === 1;
+  (
+    await query(`SELECT table_name FROM information_schema.tables WHERE table_schema = '' AND table_name = @table`, {
+      table,
+    })
+  ).length === 1;
 
 after(async () => {
   await Promise.allSettled(stores.map((s) => s.close()));
@@ -93,7 +97,8 @@ lockStoreContract('spanner', (lockName) => Promise.resolve(open(lockName, { time
   // Subscribers poll every 250 ms.
   notifyWithinMs: 1500,
   // Nothing listens on port 1: the gRPC channel fails to connect, again and again.
-  unreachable: () => Promise.resolve(new SpannerStore({ ...base, emulatorHost: '127.0.0.1:1', tenant: run, timeoutMs: 2000 })),
+  unreachable: () =>
+    Promise.resolve(new SpannerStore({ ...base, emulatorHost: '127.0.0.1:1', tenant: run, timeoutMs: 2000 })),
   unreachableDeadlineMs: 2000,
 });
 
@@ -180,7 +185,10 @@ describe('spanner lock store', () => {
     const before = await leftBySpanner();
     const seen = await b.read();
     const afterwards = await leftBySpanner();
-    assert.ok(seen.remainingMs <= before && seen.remainingMs >= Math.floor(afterwards), `${before} ≥ ${seen.remainingMs} ≥ ${afterwards}`);
+    assert.ok(
+      seen.remainingMs <= before && seen.remainingMs >= Math.floor(afterwards),
+      `${before} ≥ ${seen.remainingMs} ≥ ${afterwards}`,
+    );
   });
 
   test('an expiry is announced by polling as a release, and the expired holder cannot renew', async () => {
@@ -213,7 +221,10 @@ describe('spanner lock store', () => {
     const refused = (err: unknown): boolean => err instanceof LockStoreError && err.code === 'config';
     await assert.rejects(s.read(), refused);
     await assert.rejects(s.tryAcquire('a', 1000), refused);
-    await assert.rejects(s.subscribe(() => undefined), refused);
+    await assert.rejects(
+      s.subscribe(() => undefined),
+      refused,
+    );
     assert.deepEqual(events, []);
 
     const dead = new SpannerStore({ ...base, emulatorHost: '127.0.0.1:1', tenant: run, timeoutMs: 1000 });

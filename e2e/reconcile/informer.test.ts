@@ -86,7 +86,10 @@ function configMapInformer(label: string, opts: Partial<InformerOptions<V1Config
 }
 
 function create(label: string, name: string, data: Record<string, string> = {}): Promise<V1ConfigMap> {
-  return core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name, labels: { test: label } }, data } });
+  return core.createNamespacedConfigMap({
+    namespace: ns.name,
+    body: { metadata: { name, labels: { test: label } }, data },
+  });
 }
 
 describe('informer on a real API server', () => {
@@ -99,7 +102,14 @@ describe('informer on a real API server', () => {
       informer.start();
       assert.equal(await informer.waitForSync(AbortSignal.timeout(30_000)), true);
       assert.equal(informer.hasSynced(), true);
-      assert.deepEqual(informer.list().map((o) => o.metadata?.name).sort(), ['one', 'two'], 'only the selected objects');
+      assert.deepEqual(
+        informer
+          .list()
+          .map((o) => o.metadata?.name)
+          .sort(),
+        ['one', 'two'],
+        'only the selected objects',
+      );
       assert.deepEqual([...events].sort(), ['add one', 'add two']);
       assert.ok(informer.lastSyncResourceVersion(), 'the list resourceVersion is kept');
     } finally {
@@ -114,72 +124,90 @@ describe('informer on a real API server', () => {
       await informer.waitForSync(AbortSignal.timeout(30_000));
       await create('crud', 'x', { v: '1' });
       await cached('x');
-      await core.patchNamespacedConfigMap({ name: 'x', namespace: ns.name, body: [{ op: 'replace', path: '/data/v', value: '2' }] });
-      await waitFor(async () => Promise.resolve(updates.length > 0 ? true : undefined), { what: 'an update', timeoutMs: 30_000 });
+      await core.patchNamespacedConfigMap({
+        name: 'x',
+        namespace: ns.name,
+        body: [{ op: 'replace', path: '/data/v', value: '2' }],
+      });
+      await waitFor(async () => Promise.resolve(updates.length > 0 ? true : undefined), {
+        what: 'an update',
+        timeoutMs: 30_000,
+      });
       const [old, now] = updates[0] ?? [];
       assert.equal(old?.data?.v, '1');
       assert.equal(now?.data?.v, '2');
       assert.equal(informer.get(`${ns.name}/x`)?.data?.v, '2');
       await core.deleteNamespacedConfigMap({ name: 'x', namespace: ns.name });
-      await waitFor(async () => Promise.resolve(informer.get(`${ns.name}/x`) ? undefined : true), { what: 'x deleted', timeoutMs: 30_000 });
+      await waitFor(async () => Promise.resolve(informer.get(`${ns.name}/x`) ? undefined : true), {
+        what: 'x deleted',
+        timeoutMs: 30_000,
+      });
       assert.deepEqual(events, ['add x', 'update x', 'delete x']);
     } finally {
       await informer.stop();
     }
   });
 
-  test('an ended watch is resumed without a re-list and misses nothing created in between', { timeout: 60_000 }, async () => {
-    // The second watch request first creates a ConfigMap: it exists after the first watch
-    // ended and before the next one began, so only resuming from the right resourceVersion sees it.
-    const real = new Watch(kc);
-    let watchCalls = 0;
-    const watch: WatchFn = async (path, query, onEvent, onDone) => {
-      watchCalls += 1;
-      if (watchCalls === 2) await create('resume', 'between');
-      return real.watch(path, query, onEvent, onDone);
-    };
-    const { informer, cached, lists, warnings } = configMapInformer('resume', { watchTimeoutSeconds: [1, 2], watch });
-    try {
-      informer.start();
-      await informer.waitForSync(AbortSignal.timeout(30_000));
-      await cached('between');
-      await waitFor(async () => Promise.resolve(informer.stats().watches >= 3 ? true : undefined), {
-        what: 'a third watch',
-        timeoutMs: 30_000,
-      });
-      await create('resume', 'later');
-      await cached('later');
-      const s = informer.stats();
-      assert.equal(lists(), 1, 'listed once');
-      assert.equal(s.relists, 0);
-      assert.equal(s.restarts, 0, `no failure: ${warnings.join('; ')}`);
-    } finally {
-      await informer.stop();
-    }
-  });
+  test(
+    'an ended watch is resumed without a re-list and misses nothing created in between',
+    { timeout: 60_000 },
+    async () => {
+      // The second watch request first creates a ConfigMap: it exists after the first watch
+      // ended and before the next one began, so only resuming from the right resourceVersion sees it.
+      const real = new Watch(kc);
+      let watchCalls = 0;
+      const watch: WatchFn = async (path, query, onEvent, onDone) => {
+        watchCalls += 1;
+        if (watchCalls === 2) await create('resume', 'between');
+        return real.watch(path, query, onEvent, onDone);
+      };
+      const { informer, cached, lists, warnings } = configMapInformer('resume', { watchTimeoutSeconds: [1, 2], watch });
+      try {
+        informer.start();
+        await informer.waitForSync(AbortSignal.timeout(30_000));
+        await cached('between');
+        await waitFor(async () => Promise.resolve(informer.stats().watches >= 3 ? true : undefined), {
+          what: 'a third watch',
+          timeoutMs: 30_000,
+        });
+        await create('resume', 'later');
+        await cached('later');
+        const s = informer.stats();
+        assert.equal(lists(), 1, 'listed once');
+        assert.equal(s.relists, 0);
+        assert.equal(s.restarts, 0, `no failure: ${warnings.join('; ')}`);
+      } finally {
+        await informer.stop();
+      }
+    },
+  );
 
-  test('a frozen API server: the informer recovers on its own and sees the changes made after', { timeout: 90_000 }, async () => {
-    const { informer, cached } = configMapInformer('outage', { watchTimeoutSeconds: [1, 2] });
-    try {
-      informer.start();
-      await informer.waitForSync(AbortSignal.timeout(30_000));
-      await create('outage', 'before');
-      await cached('before');
-      let during: Promise<V1ConfigMap> | undefined;
-      // A write sent while the server is frozen completes once it thaws.
-      await freezeApiServer(3_000, () => {
-        during = create('outage', 'during');
-      });
-      const watchesAtThaw = informer.stats().watches;
-      await during;
-      await create('outage', 'after');
-      await cached('during');
-      await cached('after');
-      assert.ok(informer.stats().watches > watchesAtThaw, 'watching went on after the thaw');
-    } finally {
-      await informer.stop();
-    }
-  });
+  test(
+    'a frozen API server: the informer recovers on its own and sees the changes made after',
+    { timeout: 90_000 },
+    async () => {
+      const { informer, cached } = configMapInformer('outage', { watchTimeoutSeconds: [1, 2] });
+      try {
+        informer.start();
+        await informer.waitForSync(AbortSignal.timeout(30_000));
+        await create('outage', 'before');
+        await cached('before');
+        let during: Promise<V1ConfigMap> | undefined;
+        // A write sent while the server is frozen completes once it thaws.
+        await freezeApiServer(3_000, () => {
+          during = create('outage', 'during');
+        });
+        const watchesAtThaw = informer.stats().watches;
+        await during;
+        await create('outage', 'after');
+        await cached('during');
+        await cached('after');
+        assert.ok(informer.stats().watches > watchesAtThaw, 'watching went on after the thaw');
+      } finally {
+        await informer.stop();
+      }
+    },
+  );
 
   test('a watch gone silent is detected as a stall, counted, and restarted', { timeout: 90_000 }, async () => {
     // A 1 s server-side timeout plus a 1 s margin: 2 s without any sign of life is a stall.

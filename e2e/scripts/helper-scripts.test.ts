@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { createTestNamespace, kubeconfigPath, kubectlPath, loadKubeConfig, mergePatch, repoRoot, statusOf } from '../../testkit/kube.ts';
+import {
+  createTestNamespace,
+  kubeconfigPath,
+  kubectlPath,
+  loadKubeConfig,
+  mergePatch,
+  repoRoot,
+  statusOf,
+} from '../../testkit/kube.ts';
 import type { TestNamespace } from '../../testkit/kube.ts';
 import { GROUP } from '../../api/labels.ts';
 
@@ -49,7 +57,8 @@ interface CronCR {
   };
 }
 const ref = (plural: string) => ({ group: GROUP, version: 'v1', namespace: ns.name, plural });
-const getCron = async (name: string) => (await custom.getNamespacedCustomObject({ ...ref('workloadcronjobs'), name })) as CronCR;
+const getCron = async (name: string) =>
+  (await custom.getNamespacedCustomObject({ ...ref('workloadcronjobs'), name })) as CronCR;
 const gone = async (plural: string, name: string): Promise<boolean> => {
   try {
     await custom.getNamespacedCustomObject({ ...ref(plural), name });
@@ -61,7 +70,10 @@ const gone = async (plural: string, name: string): Promise<boolean> => {
 };
 /** Labels the CR as an unserved tenant's, so no operator of the default tenant acts on it. */
 async function park(plural: string, name: string): Promise<void> {
-  await custom.patchNamespacedCustomObject({ ...ref(plural), name, body: { metadata: { labels: UNSERVED } } }, mergePatch);
+  await custom.patchNamespacedCustomObject(
+    { ...ref(plural), name, body: { metadata: { labels: UNSERVED } } },
+    mergePatch,
+  );
 }
 
 describe('create-cronjob-crd.sh', () => {
@@ -75,16 +87,35 @@ describe('create-cronjob-crd.sh', () => {
     assert.equal(cr.spec.schedule, '*/1 * * * *');
     assert.equal(cr.spec.restartPolicy, 'OnFailure');
     assert.equal(cr.spec.script.shell, '/bin/sh');
-    assert.deepEqual(cr.spec.resources, { cpuRequest: '50m', memoryRequest: '32Mi', cpuLimit: '100m', memoryLimit: '64Mi' });
+    assert.deepEqual(cr.spec.resources, {
+      cpuRequest: '50m',
+      memoryRequest: '32Mi',
+      cpuLimit: '100m',
+      memoryLimit: '64Mi',
+    });
     assert.equal(cr.spec.script.commands.length, 1);
     assert.match(cr.spec.script.commands[0]!, /defaults/);
   });
 
   test('every flag lands in the spec, as --flag=VALUE or --flag VALUE; a second run updates', async () => {
     const args = [
-      '--name', 'nightly', '--namespace', ns.name, '--kubeconfig', kubeconfigPath,
-      '--image=registry.example.com/team/report:1.2', '--shell', '/bin/bash', '--schedule=0  3 * * MON-FRI',
-      '--restart-policy', 'Never', '--cpu-request=100m', '--memory-request', '64Mi', '--cpu-limit=0.5', '--memory-limit=1Gi',
+      '--name',
+      'nightly',
+      '--namespace',
+      ns.name,
+      '--kubeconfig',
+      kubeconfigPath,
+      '--image=registry.example.com/team/report:1.2',
+      '--shell',
+      '/bin/bash',
+      '--schedule=0  3 * * MON-FRI',
+      '--restart-policy',
+      'Never',
+      '--cpu-request=100m',
+      '--memory-request',
+      '64Mi',
+      '--cpu-limit=0.5',
+      '--memory-limit=1Gi',
     ];
     const r = runScript(CREATE, args);
     assert.equal(r.code, 0, r.stderr);
@@ -94,10 +125,24 @@ describe('create-cronjob-crd.sh', () => {
     assert.equal(cr.spec.schedule, '0 3 * * MON-FRI');
     assert.equal(cr.spec.restartPolicy, 'Never');
     assert.equal(cr.spec.script.shell, '/bin/bash');
-    assert.deepEqual(cr.spec.resources, { cpuRequest: '100m', memoryRequest: '64Mi', cpuLimit: '0.5', memoryLimit: '1Gi' });
-    assert.equal(cr.metadata.labels?.[`${GROUP}/tenant`], UNSERVED[`${GROUP}/tenant`], 'the label set outside the script stays');
+    assert.deepEqual(cr.spec.resources, {
+      cpuRequest: '100m',
+      memoryRequest: '64Mi',
+      cpuLimit: '0.5',
+      memoryLimit: '1Gi',
+    });
+    assert.equal(
+      cr.metadata.labels?.[`${GROUP}/tenant`],
+      UNSERVED[`${GROUP}/tenant`],
+      'the label set outside the script stays',
+    );
 
-    const again = runScript(CREATE, ['--name=nightly', `--namespace=${ns.name}`, `--kubeconfig=${kubeconfigPath}`, '--schedule=@daily']);
+    const again = runScript(CREATE, [
+      '--name=nightly',
+      `--namespace=${ns.name}`,
+      `--kubeconfig=${kubeconfigPath}`,
+      '--schedule=@daily',
+    ]);
     assert.equal(again.code, 0, again.stderr);
     cr = await getCron('nightly');
     assert.equal(cr.spec.schedule, '@daily');
@@ -105,7 +150,13 @@ describe('create-cronjob-crd.sh', () => {
   });
 
   test('the API server has the last word: a request above its limit is refused (kubectl exit 1)', () => {
-    const r = runScript(CREATE, ['--name=greedy', `--namespace=${ns.name}`, `--kubeconfig=${kubeconfigPath}`, '--cpu-request=2', '--cpu-limit=1']);
+    const r = runScript(CREATE, [
+      '--name=greedy',
+      `--namespace=${ns.name}`,
+      `--kubeconfig=${kubeconfigPath}`,
+      '--cpu-request=2',
+      '--cpu-limit=1',
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cpuRequest must not exceed/);
   });
@@ -120,13 +171,25 @@ describe('create-cronjob-crd.sh', () => {
     ['a name that is not DNS-1123', ['--name=Nightly_Job'], /--name 'Nightly_Job' is not a valid/],
     ['a name longer than a CronJob allows', [`--name=${'a'.repeat(53)}`], /--name .* at most 52/],
     ['a bad namespace', ['--name=x', '--namespace=Team.A'], /--namespace 'Team.A' is not a valid/],
-    ['a restart policy Kubernetes jobs do not take', ['--name=x', '--restart-policy=Always'], /--restart-policy must be OnFailure or Never, not 'Always'/],
+    [
+      'a restart policy Kubernetes jobs do not take',
+      ['--name=x', '--restart-policy=Always'],
+      /--restart-policy must be OnFailure or Never, not 'Always'/,
+    ],
     ['a schedule with 3 fields', ['--name=x', '--schedule=* * *'], /--schedule '\* \* \*' has 3 fields; it needs 5/],
     ['a schedule with 6 fields', ['--name=x', '--schedule=0 * * * * *'], /--schedule .* has 6 fields/],
     ['an unknown macro', ['--name=x', '--schedule=@every'], /--schedule '@every' is not a known macro/],
     ['a schedule field with odd characters', ['--name=x', '--schedule=* * * * $(id)'], /--schedule field '\$\(id\)'/],
-    ['a cpu request that is not a quantity', ['--name=x', '--cpu-request=fast'], /--cpu-request 'fast' is not a Kubernetes quantity/],
-    ['a memory limit that is not a quantity', ['--name=x', '--memory-limit=64MB'], /--memory-limit '64MB' is not a Kubernetes quantity/],
+    [
+      'a cpu request that is not a quantity',
+      ['--name=x', '--cpu-request=fast'],
+      /--cpu-request 'fast' is not a Kubernetes quantity/,
+    ],
+    [
+      'a memory limit that is not a quantity',
+      ['--name=x', '--memory-limit=64MB'],
+      /--memory-limit '64MB' is not a Kubernetes quantity/,
+    ],
     ['an image with a space', ['--name=x', '--image=busy box'], /--image 'busy box'/],
     ['a shell with a quote', ['--name=x', '--shell=/bin/sh"'], /--shell/],
   ];
@@ -143,7 +206,18 @@ describe('create-cronjob-crd.sh', () => {
   test('--help describes the flags and exits 0', () => {
     const r = runScript(CREATE, ['--help']);
     assert.equal(r.code, 0);
-    for (const flag of ['--name', '--namespace', '--image', '--shell', '--schedule', '--restart-policy', '--cpu-request', '--memory-request', '--cpu-limit', '--memory-limit']) {
+    for (const flag of [
+      '--name',
+      '--namespace',
+      '--image',
+      '--shell',
+      '--schedule',
+      '--restart-policy',
+      '--cpu-request',
+      '--memory-request',
+      '--cpu-limit',
+      '--memory-limit',
+    ]) {
       assert.ok(r.stdout.includes(flag), `--help lacks ${flag}`);
     }
   });
@@ -170,20 +244,31 @@ describe('delete-workload-crd.sh', () => {
     for (const [kind, plural, spec] of created) {
       for (const spelling of [kind, kind.replace(/^Workload/, '').toLowerCase()]) {
         const name = `del-${spelling.toLowerCase()}`;
-        await custom.createNamespacedCustomObject({ ...ref(plural), body: { apiVersion: `${GROUP}/v1`, kind, metadata: { name, labels: UNSERVED }, spec } });
+        await custom.createNamespacedCustomObject({
+          ...ref(plural),
+          body: { apiVersion: `${GROUP}/v1`, kind, metadata: { name, labels: UNSERVED }, spec },
+        });
         cases.push([spelling, plural, name]);
       }
     }
     for (const [spelling, plural, name] of cases) {
       assert.equal(await gone(plural, name), false, `${plural}/${name} should exist before the delete`);
-      const r = runScript(DELETE, [`--name=${name}`, '--namespace', ns.name, `--kind=${spelling}`, `--kubeconfig=${kubeconfigPath}`]);
+      const r = runScript(DELETE, [
+        `--name=${name}`,
+        '--namespace',
+        ns.name,
+        `--kind=${spelling}`,
+        `--kubeconfig=${kubeconfigPath}`,
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(await gone(plural, name), true, `${plural}/${name} is still there after --kind=${spelling}`);
     }
   });
 
   test('deleting what is not there fails with kubectl NotFound (exit 1)', () => {
-    const r = runScript(DELETE, ['--name=nothing-here', `--namespace=${ns.name}`, '--kind=process'], { KUBECONFIG: kubeconfigPath });
+    const r = runScript(DELETE, ['--name=nothing-here', `--namespace=${ns.name}`, '--kind=process'], {
+      KUBECONFIG: kubeconfigPath,
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /NotFound|not found/);
   });

@@ -16,13 +16,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import type { V1CustomResourceDefinition, V1PodTemplateSpec } from '@kubernetes/client-node';
-import {
-  clusterVersions,
-  createTestNamespace,
-  loadKubeConfig,
-  statusOf,
-  waitFor,
-} from '../../testkit/kube.ts';
+import { clusterVersions, createTestNamespace, loadKubeConfig, statusOf, waitFor } from '../../testkit/kube.ts';
 import type { TestNamespace } from '../../testkit/kube.ts';
 import { kubectlOk } from '../../testkit/run-command.ts';
 
@@ -123,7 +117,13 @@ describe('custom resources', () => {
       () =>
         custom.createNamespacedCustomObject({
           ...ref,
-          body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 }, status: { active: true } },
+          body: {
+            apiVersion: `${group}/v1`,
+            kind: 'Widget',
+            metadata: { name: 'w1' },
+            spec: { size: 3 },
+            status: { active: true },
+          },
         }) as Promise<unknown>,
       { what: 'the new CRD to serve creates', timeoutMs: 20_000 },
     );
@@ -134,14 +134,17 @@ describe('custom resources', () => {
       { ...ref, name: 'w1', body: { status: { active: true } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    const patched = (await custom.getNamespacedCustomObject({ ...ref, name: 'w1' })) as { status?: { active?: boolean } };
+    const patched = (await custom.getNamespacedCustomObject({ ...ref, name: 'w1' })) as {
+      status?: { active?: boolean };
+    };
     assert.equal(patched.status?.active, true);
 
     // Discovery learns of a new CRD a moment after it is Established: retry as a user would.
-    const stdout = await waitFor(
-      () => kubectlOk(['-n', ns.name, 'get', 'smoke']),
-      { what: 'kubectl get smoke (category from discovery)', timeoutMs: 30_000, intervalMs: 500 },
-    );
+    const stdout = await waitFor(() => kubectlOk(['-n', ns.name, 'get', 'smoke']), {
+      what: 'kubectl get smoke (category from discovery)',
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
     assert.match(stdout, /^NAME\s+ACTIVE\s+SIZE/m);
     assert.match(stdout, /^w1\s+true\s+3/m);
   });
@@ -149,7 +152,10 @@ describe('custom resources', () => {
   test('the schema rejects an invalid spec, naming the field', async () => {
     await assert.rejects(
       custom.createNamespacedCustomObject({
-        group, version: 'v1', namespace: ns.name, plural,
+        group,
+        version: 'v1',
+        namespace: ns.name,
+        plural,
         body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'bad' }, spec: { size: 0 } },
       }),
       (err: unknown) => statusOf(err) === 422 && /spec\.size/.test(String((err as Error).message)),
@@ -163,7 +169,12 @@ describe('workloads on kwok nodes', () => {
       namespace: ns.name,
       body: {
         metadata: { name: 'web' },
-        spec: { replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { app: 'web' } }, template: template('web') },
+        spec: {
+          replicas: 1,
+          strategy: { type: 'Recreate' },
+          selector: { matchLabels: { app: 'web' } },
+          template: template('web'),
+        },
       },
     });
     const d = await waitFor(
@@ -195,7 +206,10 @@ describe('workloads on kwok nodes', () => {
           selector: { matchLabels: { app: 'db' } },
           template: template('db'),
           volumeClaimTemplates: [
-            { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+            {
+              metadata: { name: 'data' },
+              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+            },
           ],
         },
       },
@@ -236,7 +250,12 @@ describe('workloads on kwok nodes', () => {
           jobTemplate: {
             spec: {
               backoffLimit: 0,
-              template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1.36', command: ['true'] }] } },
+              template: {
+                spec: {
+                  restartPolicy: 'Never',
+                  containers: [{ name: 'main', image: 'busybox:1.36', command: ['true'] }],
+                },
+              },
             },
           },
         },
@@ -280,7 +299,10 @@ describe('leases and identity', () => {
     const updated = await coord.replaceNamespacedLease({
       name: 'smoke-lock',
       namespace: ns.name,
-      body: { ...created, spec: { ...created.spec, holderIdentity: 'b', leaseTransitions: 1, renewTime: new V1MicroTime() } },
+      body: {
+        ...created,
+        spec: { ...created.spec, holderIdentity: 'b', leaseTransitions: 1, renewTime: new V1MicroTime() },
+      },
     });
     assert.equal(updated.spec?.holderIdentity, 'b');
     assert.notEqual(updated.metadata?.resourceVersion, created.metadata?.resourceVersion);

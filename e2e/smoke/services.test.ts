@@ -118,7 +118,10 @@ describe('postgresql', () => {
     const after = Date.now();
     const now = rows[0]?.now;
     assert.ok(now instanceof Date, `now() gave ${String(now)}`);
-    assert.ok(now.getTime() >= before - 2_000 && now.getTime() <= after + 2_000, `now() ${now.toISOString()} vs local ${new Date(before).toISOString()}`);
+    assert.ok(
+      now.getTime() >= before - 2_000 && now.getTime() <= after + 2_000,
+      `now() ${now.toISOString()} vs local ${new Date(before).toISOString()}`,
+    );
   });
 });
 

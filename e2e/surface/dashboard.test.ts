@@ -72,7 +72,9 @@ async function replicas(): Promise<Replica[]> {
   return Promise.all(
     (['A', 'B'] as const).map(async (key) => {
       const port = demo[`PORT_${key}`]!;
-      const res = (await (await fetch(`http://127.0.0.1:${port}/api/status`)).json()) as { data: { leaderID: string; isLeader: boolean } };
+      const res = (await (await fetch(`http://127.0.0.1:${port}/api/status`)).json()) as {
+        data: { leaderID: string; isLeader: boolean };
+      };
       return { key, port, pid: Number(demo[`PID_${key}`]), identity: res.data.leaderID, isLeader: res.data.isLeader };
     }),
   );
@@ -91,7 +93,8 @@ async function openDashboard(port: string): Promise<{ page: Page; problems: stri
     void d.dismiss();
   });
   page.on('request', (r) => {
-    if (!r.url().startsWith(`http://127.0.0.1:${port}/`) && !r.url().startsWith('data:')) problems.push(`off-site request: ${r.url()}`);
+    if (!r.url().startsWith(`http://127.0.0.1:${port}/`) && !r.url().startsWith('data:'))
+      problems.push(`off-site request: ${r.url()}`);
   });
   await page.goto(`http://127.0.0.1:${port}/`);
   return { page, problems };
@@ -132,19 +135,28 @@ test('the dashboard shows the leader and every sample workload, and a failover a
   }
   const hostile = page.locator(`tr[data-workload="${namespace}/hostile"]`);
   await hostile.filter({ hasText: 'Stalled' }).waitFor({ timeout: 30_000 });
-  assert.match(await hostile.locator('td.msg').innerText(), /<img src=x onerror=alert\(1\)>/, 'the markup is shown as text');
+  assert.match(
+    await hostile.locator('td.msg').innerText(),
+    /<img src=x onerror=alert\(1\)>/,
+    'the markup is shown as text',
+  );
   assert.equal(await page.locator('main img').count(), 0, 'no element was made from the message');
 
   // The lease counts down between heartbeats.
   const lease1 = await text(page, '#lease-left');
-  await waitFor(async () => ((await text(page, '#lease-left')) !== lease1 ? true : undefined), { what: `the lease to move from ${lease1}`, timeoutMs: 5_000 });
+  await waitFor(async () => ((await text(page, '#lease-left')) !== lease1 ? true : undefined), {
+    what: `the lease to move from ${lease1}`,
+    timeoutMs: 5_000,
+  });
 
   // Failover: kill the leader; the follower's page turns leader and lists the failover, live.
   await page.evaluate(() => void ((globalThis as { marker?: number }).marker = 42));
   const entriesBefore = await page.locator('#timeline li.failover').count();
   process.kill(leader.pid, 'SIGKILL');
   await page.locator('#role', { hasText: 'leader' }).waitFor({ timeout: 30_000 });
-  await page.locator('#timeline li.failover', { hasText: `${leader.identity} → ${follower.identity}` }).waitFor({ timeout: 10_000 });
+  await page
+    .locator('#timeline li.failover', { hasText: `${leader.identity} → ${follower.identity}` })
+    .waitFor({ timeout: 10_000 });
   assert.equal(await page.locator('#timeline li.failover').count(), entriesBefore + 1);
   assert.equal(await text(page, '#leader'), follower.identity);
   assert.equal(await page.evaluate(() => (globalThis as { marker?: number }).marker), 42, 'updated live, not reloaded');

@@ -57,7 +57,9 @@ test('the event stream: a snapshot first, then leadership, a failover with its d
 
   const from = stream.events.length;
   a.signal('SIGTERM');
-  const acquired = (await stream.waitFor((e) => e.event === 'leadership' && (e.data as Data).change === 'acquired', 15_000, from)).data as Data;
+  const acquired = (
+    await stream.waitFor((e) => e.event === 'leadership' && (e.data as Data).change === 'acquired', 15_000, from)
+  ).data as Data;
   assert.equal(acquired.leader, identity(b));
   const failover = ((await stream.waitFor((e) => e.event === 'failover', 5_000, from)).data as Data).failover as Data;
   assert.deepEqual([failover.from, failover.to, failover.observedBy], [identity(a), identity(b), 'self']);
@@ -90,36 +92,62 @@ test('workloads over the stream and in the metrics: added, then healthy; exporte
     },
   });
   const isTicker = (d: Data): boolean => (d.workload as Data | undefined)?.name === 'ticker';
-  await streamB.waitFor((e) => e.event === 'workload' && (e.data as Data).change === 'added' && isTicker(e.data as Data), 15_000);
-  await streamB.waitFor((e) => e.event === 'workload' && isTicker(e.data as Data) && ((e.data as Data).workload as Data).healthy === true, 60_000);
+  await streamB.waitFor(
+    (e) => e.event === 'workload' && (e.data as Data).change === 'added' && isTicker(e.data as Data),
+    15_000,
+  );
+  await streamB.waitFor(
+    (e) => e.event === 'workload' && isTicker(e.data as Data) && ((e.data as Data).workload as Data).healthy === true,
+    60_000,
+  );
 
   // The leader saw its own transition as an event, and counts it.
   const streamA = await open(a);
   const snapA = (await streamA.waitFor((e) => e.event === 'snapshot', 10_000)).data as Data;
   const recent = snapA.recent as Data[];
-  assert.ok(recent.some((e) => e.type === 'event' && e.reason === 'Created' && e.name === 'ticker'), JSON.stringify(recent).slice(0, 600));
+  assert.ok(
+    recent.some((e) => e.type === 'event' && e.reason === 'Created' && e.name === 'ticker'),
+    JSON.stringify(recent).slice(0, 600),
+  );
 
   assert.deepEqual((await json(`${await base(b)}/api/workload-names`)).body.data, ['ticker']);
   // K8 Highlander's /api/pods: this tenant's pods, from every replica.
   const pods = await json(`${await base(b)}/api/pods`);
   const listed = pods.body.data as Data[];
-  assert.deepEqual(listed.map((p) => [p.name, p.namespace, p.workload, p.status]), [['ticker-pod', ns.name, 'ticker', 'Running']]);
+  assert.deepEqual(
+    listed.map((p) => [p.name, p.namespace, p.workload, p.status]),
+    [['ticker-pod', ns.name, 'ticker', 'Running']],
+  );
   assert.equal(listed[0]?.leaderId, identity(a));
   assert.match(String(listed[0]?.node), /^kwok-node-\d$/);
 
   // Logs: one info line for the change, none per reconcile pass.
-  assert.ok(a.lines.some((l) => l.msg === 'workload changed' && l.name === 'ticker' && l.reason === 'Created'), 'the leader logs the creation');
+  assert.ok(
+    a.lines.some((l) => l.msg === 'workload changed' && l.name === 'ticker' && l.reason === 'Created'),
+    'the leader logs the creation',
+  );
   const infoMessages = new Set(a.lines.filter((l) => l.level === 30).map((l) => String(l.msg)));
-  assert.deepEqual([...infoMessages].filter((m) => !['starting', 'campaigning for leadership', 'became leader', 'workload changed'].includes(m)), []);
+  assert.deepEqual(
+    [...infoMessages].filter(
+      (m) => !['starting', 'campaigning for leadership', 'became leader', 'workload changed'].includes(m),
+    ),
+    [],
+  );
 
   const metrics = async (p: OperatorProcess): Promise<string> => (await fetch(`${await base(p)}/metrics`)).text();
   const leaderText = await metrics(a);
   const series = `{type="process",name="ticker",namespace="${ns.name}"}`;
   assert.match(leaderText, new RegExp(`^k8_highlander_workload_status${escape(series)} 1$`, 'm'));
   assert.match(leaderText, new RegExp(`^k8_highlander_workload_healthy${escape(series)} 1$`, 'm'));
-  assert.match(leaderText, /^k8_highlander_workload_operations_total\{type="process",name="ticker",operation="created"\} 1$/m);
+  assert.match(
+    leaderText,
+    /^k8_highlander_workload_operations_total\{type="process",name="ticker",operation="created"\} 1$/m,
+  );
   assert.match(leaderText, /^k8_highlander_cluster_health\{cluster="default"\} 1$/m);
-  assert.match(leaderText, /^controller_runtime_reconcile_total\{controller="WorkloadProcess",result="success"\} [1-9]/m);
+  assert.match(
+    leaderText,
+    /^controller_runtime_reconcile_total\{controller="WorkloadProcess",result="success"\} [1-9]/m,
+  );
   const followerText = await metrics(b);
   assert.doesNotMatch(followerText, /^k8_highlander_workload_status\{/m, 'a follower exports no workload series');
   assert.match(followerText, /^k8_highlander_cluster_health\{cluster="default"\} 1$/m);
@@ -127,11 +155,21 @@ test('workloads over the stream and in the metrics: added, then healthy; exporte
 
 test('planned handover: needs the token, only the leader hands over, and the follower takes over at once', async () => {
   const tenant = uniqueTenant('hand');
-  const [a, b] = await leaderAndFollower(operatorEnv('kubernetes', tenant, FAST_TIMINGS, { HIGHLANDER_HANDOVER_TOKEN: TOKEN }), procs, STARTUP_MS);
+  const [a, b] = await leaderAndFollower(
+    operatorEnv('kubernetes', tenant, FAST_TIMINGS, { HIGHLANDER_HANDOVER_TOKEN: TOKEN }),
+    procs,
+    STARTUP_MS,
+  );
   const url = `${await base(a)}/api/leader/handover`;
   assert.equal((await json(url, { method: 'POST' })).status, 401);
-  assert.equal((await json(url, { method: 'POST', headers: { Authorization: 'Bearer not-the-token-at-all' } })).status, 403);
-  const onFollower = await json(`${await base(b)}/api/leader/handover`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` } });
+  assert.equal(
+    (await json(url, { method: 'POST', headers: { Authorization: 'Bearer not-the-token-at-all' } })).status,
+    403,
+  );
+  const onFollower = await json(`${await base(b)}/api/leader/handover`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${TOKEN}` },
+  });
   assert.equal(onFollower.status, 409);
   assert.match(String(onFollower.body.error), new RegExp(`the leader is ${identity(a)}`));
 
@@ -155,7 +193,11 @@ test('without a token the handover route does not exist; the dashboard is local 
   await p.becameLeader(STARTUP_MS);
   const root = await base(p);
   const missing = await json(`${root}/api/leader/handover`, { method: 'POST' });
-  assert.deepEqual([missing.status, missing.body], [404, { status: 'error', error: 'no route POST /api/leader/handover' }], 'unknown routes answer JSON');
+  assert.deepEqual(
+    [missing.status, missing.body],
+    [404, { status: 'error', error: 'no route POST /api/leader/handover' }],
+    'unknown routes answer JSON',
+  );
   const page = await fetch(`${root}/`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
@@ -168,7 +210,12 @@ test('without a token the handover route does not exist; the dashboard is local 
     assert.equal(res.status, 200, asset);
     const text = await res.text();
     assert.doesNotMatch(text, /https?:\/\//, `${asset} loads nothing from elsewhere`);
-    if (asset.endsWith('.js')) assert.doesNotMatch(text, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, 'values are never written as HTML');
+    if (asset.endsWith('.js'))
+      assert.doesNotMatch(
+        text,
+        /innerHTML|outerHTML|insertAdjacentHTML|document\.write/,
+        'values are never written as HTML',
+      );
   }
   assert.doesNotMatch(html, /<script>|https?:\/\//, 'no inline script, no CDN');
 });

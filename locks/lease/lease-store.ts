@@ -249,16 +249,27 @@ export class LeaseStore implements LockStore {
   }
 
   #call<T>(what: string, opts: CallOptions | undefined, op: () => Promise<T>): Promise<T> {
-    return withDeadline('kubernetes', `${what} ${this.#ns}/${this.lockName}`, this.#timeoutMs, opts?.signal, async () => {
-      try {
-        return await op();
-      } catch (err) {
-        if (err instanceof ApiException && err.code >= 400 && err.code < 500 && err.code !== 429) {
-          throw new LockStoreError('invalid-response', 'kubernetes', `${what}: HTTP ${err.code}: ${String(err.body)}`, { cause: err });
+    return withDeadline(
+      'kubernetes',
+      `${what} ${this.#ns}/${this.lockName}`,
+      this.#timeoutMs,
+      opts?.signal,
+      async () => {
+        try {
+          return await op();
+        } catch (err) {
+          if (err instanceof ApiException && err.code >= 400 && err.code < 500 && err.code !== 429) {
+            throw new LockStoreError(
+              'invalid-response',
+              'kubernetes',
+              `${what}: HTTP ${err.code}: ${String(err.body)}`,
+              { cause: err },
+            );
+          }
+          throw err;
         }
-        throw err;
-      }
-    });
+      },
+    );
   }
 }
 

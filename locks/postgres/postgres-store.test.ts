@@ -14,9 +14,15 @@ import {
 } from './postgres-store.ts';
 
 test('redactUrl hides the password and password parameters, and keeps the rest', () => {
-  assert.equal(redactUrl('postgres://app:s3cr%40t@db.example:5432/locks?sslmode=require'), 'postgres://app:***@db.example:5432/locks?sslmode=require');
+  assert.equal(
+    redactUrl('postgres://app:s3cr%40t@db.example:5432/locks?sslmode=require'),
+    'postgres://app:***@db.example:5432/locks?sslmode=require',
+  );
   assert.equal(redactUrl('postgres://db.example/locks'), 'postgres://db.example/locks');
-  assert.equal(redactUrl('postgres://app@db.example/locks?password=hunter2&sslpassword=x'), 'postgres://app@db.example/locks?password=***&sslpassword=***');
+  assert.equal(
+    redactUrl('postgres://app@db.example/locks?password=hunter2&sslpassword=x'),
+    'postgres://app@db.example/locks?password=***&sslpassword=***',
+  );
   // Not a URL at all: the usual shapes are still hidden.
   assert.equal(redactUrl('postgres://app:p w@[bad/x'), 'postgres://app:***@[bad/x');
   assert.equal(redactUrl('host=db password=hunter2 user=app'), 'host=db password=*** user=app');
@@ -26,7 +32,10 @@ test('urlSecrets finds the password raw and decoded; scrub removes them', () => 
   assert.deepEqual(urlSecrets('postgres://app:s3cr%40t@h/db'), ['s3cr%40t', 's3cr@t']);
   assert.deepEqual(urlSecrets('postgres://h/db?password=hunter2'), ['hunter2']);
   assert.deepEqual(urlSecrets('postgres://h/db'), []);
-  assert.equal(scrub('auth s3cr@t failed for s3cr%40t', urlSecrets('postgres://app:s3cr%40t@h/db')), 'auth *** failed for ***');
+  assert.equal(
+    scrub('auth s3cr@t failed for s3cr%40t', urlSecrets('postgres://app:s3cr%40t@h/db')),
+    'auth *** failed for ***',
+  );
 });
 
 test('the store refuses a URL that is not postgres://, without echoing its password', () => {
@@ -43,7 +52,11 @@ test('table names are lower-case identifiers, optionally schema-qualified', () =
   assert.equal(checkTableName('highlander_locks'), 'highlander_locks');
   assert.equal(checkTableName('ops.locks2'), 'ops.locks2');
   for (const bad of ['', 'Locks', 'locks; drop table x', '"locks"', 'a.b.c', '1locks', 'x'.repeat(64)]) {
-    assert.throws(() => checkTableName(bad), (err: unknown) => err instanceof LockStoreError && err.code === 'config', bad);
+    assert.throws(
+      () => checkTableName(bad),
+      (err: unknown) => err instanceof LockStoreError && err.code === 'config',
+      bad,
+    );
   }
 });
 
@@ -68,17 +81,46 @@ test('errors: connections and timeouts are retryable; credentials and schema are
 
 test('rows: none is never taken; released or expired is free; epoch survives', () => {
   assert.deepEqual(stateFromRow(undefined), { holder: null, epoch: 0, remainingMs: 0 });
-  assert.deepEqual(stateFromRow({ holder: 'a', epoch: '3', remaining_ms: 1500.7 }), { holder: 'a', epoch: 3, remainingMs: 1500 });
-  assert.deepEqual(stateFromRow({ holder: 'a', epoch: '3', remaining_ms: -20 }), { holder: null, epoch: 3, remainingMs: 0 });
-  assert.deepEqual(stateFromRow({ holder: null, epoch: '4', remaining_ms: null }), { holder: null, epoch: 4, remainingMs: 0 });
-  assert.throws(() => stateFromRow({ holder: 'a', epoch: 'x', remaining_ms: 1 }), (err: unknown) => err instanceof LockStoreError && err.code === 'invalid-response');
+  assert.deepEqual(stateFromRow({ holder: 'a', epoch: '3', remaining_ms: 1500.7 }), {
+    holder: 'a',
+    epoch: 3,
+    remainingMs: 1500,
+  });
+  assert.deepEqual(stateFromRow({ holder: 'a', epoch: '3', remaining_ms: -20 }), {
+    holder: null,
+    epoch: 3,
+    remainingMs: 0,
+  });
+  assert.deepEqual(stateFromRow({ holder: null, epoch: '4', remaining_ms: null }), {
+    holder: null,
+    epoch: 4,
+    remainingMs: 0,
+  });
+  assert.throws(
+    () => stateFromRow({ holder: 'a', epoch: 'x', remaining_ms: 1 }),
+    (err: unknown) => err instanceof LockStoreError && err.code === 'invalid-response',
+  );
 });
 
 test('notifications are filtered by lock name and validated', () => {
-  assert.deepEqual(parseNotification('{"type":"released","lock":"t1","epoch":4}', 't1'), { type: 'released', epoch: 4 });
-  assert.deepEqual(parseNotification('{"type" : "acquired", "lock" : "t1", "holder" : "a", "epoch" : 5}', 't1'), { type: 'acquired', holder: 'a', epoch: 5 });
+  assert.deepEqual(parseNotification('{"type":"released","lock":"t1","epoch":4}', 't1'), {
+    type: 'released',
+    epoch: 4,
+  });
+  assert.deepEqual(parseNotification('{"type" : "acquired", "lock" : "t1", "holder" : "a", "epoch" : 5}', 't1'), {
+    type: 'acquired',
+    holder: 'a',
+    epoch: 5,
+  });
   assert.equal(parseNotification('{"type":"released","lock":"t2","epoch":4}', 't1'), undefined);
-  for (const bad of ['', 'x', 'null', '{"type":"released","lock":"t1"}', '{"type":"acquired","lock":"t1","epoch":1}', '{"type":"gone","lock":"t1","epoch":1}']) {
+  for (const bad of [
+    '',
+    'x',
+    'null',
+    '{"type":"released","lock":"t1"}',
+    '{"type":"acquired","lock":"t1","epoch":1}',
+    '{"type":"gone","lock":"t1","epoch":1}',
+  ]) {
     assert.equal(parseNotification(bad, 't1'), undefined, bad);
   }
 });

@@ -5,7 +5,15 @@
 // it commits; a subscriber keeps a LISTEN connection of its own.
 import { Client, Pool } from 'pg';
 import type { ClientConfig, PoolConfig } from 'pg';
-import type { AcquireResult, CallOptions, Grant, LockEvent, LockState, LockStore, LockStoreErrorCode } from '../lock-store.ts';
+import type {
+  AcquireResult,
+  CallOptions,
+  Grant,
+  LockEvent,
+  LockState,
+  LockStore,
+  LockStoreErrorCode,
+} from '../lock-store.ts';
 import { LockStoreError, withDeadline } from '../lock-store.ts';
 
 /** The table of locks unless the options name another. */
@@ -130,7 +138,8 @@ export function stateFromRow(row: LockRow | undefined): LockState {
 
 function toEpoch(v: unknown): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : typeof v === 'number' ? v : NaN;
-  if (!Number.isSafeInteger(n)) throw new LockStoreError('invalid-response', 'db', `epoch ${JSON.stringify(v)} is not an integer`);
+  if (!Number.isSafeInteger(n))
+    throw new LockStoreError('invalid-response', 'db', `epoch ${JSON.stringify(v)} is not an integer`);
   return n;
 }
 
@@ -260,9 +269,14 @@ export class PostgresStore implements LockStore {
     checkArgs(holder, undefined, ttlMs);
     const sentAt = performance.now();
     return this.#call('acquire', opts, async (): Promise<AcquireResult> => {
-      const r = await this.#pool.query<LockRow & { acquired: boolean }>(this.#sql.acquire, [this.lockName, holder, ttlMs]);
+      const r = await this.#pool.query<LockRow & { acquired: boolean }>(this.#sql.acquire, [
+        this.lockName,
+        holder,
+        ttlMs,
+      ]);
       const row = r.rows[0];
-      if (row?.acquired) return { acquired: true, epoch: toEpoch(row.epoch), remainingMs: held(row.remaining_ms ?? 0, sentAt) };
+      if (row?.acquired)
+        return { acquired: true, epoch: toEpoch(row.epoch), remainingMs: held(row.remaining_ms ?? 0, sentAt) };
       const state = stateFromRow(row);
       if (state.holder !== null) return { acquired: false, state };
       // The refusal was decided on the newest row, but the statement's snapshot may predate
@@ -276,7 +290,12 @@ export class PostgresStore implements LockStore {
     checkArgs(holder, epoch, ttlMs);
     const sentAt = performance.now();
     const row = await this.#call('renew', opts, async () => {
-      const r = await this.#pool.query<{ remaining_ms: number }>(this.#sql.renew, [this.lockName, holder, epoch, ttlMs]);
+      const r = await this.#pool.query<{ remaining_ms: number }>(this.#sql.renew, [
+        this.lockName,
+        holder,
+        epoch,
+        ttlMs,
+      ]);
       return r.rows[0];
     });
     return row ? { epoch, remainingMs: held(row.remaining_ms, sentAt) } : null;

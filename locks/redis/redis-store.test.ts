@@ -2,9 +2,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LockStoreError } from '../lock-store.ts';
-import { acquireFromReply, classifyRedisError, parseAddr, parseEvent, redisNames, stateFromReply } from './redis-store.ts';
+import {
+  acquireFromReply,
+  classifyRedisError,
+  parseAddr,
+  parseEvent,
+  redisNames,
+  stateFromReply,
+} from './redis-store.ts';
 
-const isCode = (code: string) => (err: unknown): boolean => err instanceof LockStoreError && err.code === code;
+const isCode =
+  (code: string) =>
+  (err: unknown): boolean =>
+    err instanceof LockStoreError && err.code === code;
 
 test('names follow K8 Highlander: highlander-leader-lock:<tenant>', () => {
   assert.deepEqual(redisNames('default'), {
@@ -54,10 +64,28 @@ test('an acquire reply is a grant or the refusing state', () => {
 
 test('channel messages become events; anything else is ignored', () => {
   assert.deepEqual(parseEvent('{"type":"released","epoch":4}'), { type: 'released', epoch: 4 });
-  assert.deepEqual(parseEvent('{"epoch":5,"holder":"pod-a","type":"acquired"}'), { type: 'acquired', holder: 'pod-a', epoch: 5 });
+  assert.deepEqual(parseEvent('{"epoch":5,"holder":"pod-a","type":"acquired"}'), {
+    type: 'acquired',
+    holder: 'pod-a',
+    epoch: 5,
+  });
   // cjson escapes '/' as '\/': still the same holder.
-  assert.deepEqual(parseEvent('{"type":"acquired","holder":"ns\\/pod","epoch":6}'), { type: 'acquired', holder: 'ns/pod', epoch: 6 });
-  for (const bad of ['', 'not json', 'null', '3', '{"type":"released"}', '{"type":"released","epoch":"4"}', '{"type":"acquired","epoch":4}', '{"type":"renewed","epoch":4}', '{"type":"released","epoch":1.5}']) {
+  assert.deepEqual(parseEvent('{"type":"acquired","holder":"ns\\/pod","epoch":6}'), {
+    type: 'acquired',
+    holder: 'ns/pod',
+    epoch: 6,
+  });
+  for (const bad of [
+    '',
+    'not json',
+    'null',
+    '3',
+    '{"type":"released"}',
+    '{"type":"released","epoch":"4"}',
+    '{"type":"acquired","epoch":4}',
+    '{"type":"renewed","epoch":4}',
+    '{"type":"released","epoch":1.5}',
+  ]) {
     assert.equal(parseEvent(bad), undefined, bad);
   }
 });
@@ -71,6 +99,12 @@ test('errors: connection trouble is retryable, bad credentials are config, odd r
   assert.equal(classifyRedisError(reply('NOPERM this user has no permissions to run the command')), 'config');
   assert.equal(classifyRedisError(reply('LOADING Redis is loading the dataset in memory')), 'unavailable');
   assert.equal(classifyRedisError(reply('READONLY You cannot write against a read only replica.')), 'unavailable');
-  assert.equal(classifyRedisError(reply('WRONGTYPE Operation against a key holding the wrong kind of value')), 'invalid-response');
-  assert.equal(classifyRedisError(reply('ERR user_script:1: Script attempted to access nonexistent global variable')), 'invalid-response');
+  assert.equal(
+    classifyRedisError(reply('WRONGTYPE Operation against a key holding the wrong kind of value')),
+    'invalid-response',
+  );
+  assert.equal(
+    classifyRedisError(reply('ERR user_script:1: Script attempted to access nonexistent global variable')),
+    'invalid-response',
+  );
 });

@@ -6,7 +6,15 @@
 // followers learn of a release at once (keyspace `expired` events are late and lossy).
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import type { AcquireResult, CallOptions, Grant, LockEvent, LockState, LockStore, LockStoreErrorCode } from '../lock-store.ts';
+import type {
+  AcquireResult,
+  CallOptions,
+  Grant,
+  LockEvent,
+  LockState,
+  LockStore,
+  LockStoreErrorCode,
+} from '../lock-store.ts';
 import { LockStoreError, withDeadline } from '../lock-store.ts';
 
 /** Prefix of every Redis name the store uses (`redis-cli keys "highlander-leader-*"`). */
@@ -132,7 +140,9 @@ export function stateFromReply(reply: unknown): LockState {
 }
 
 /** An acquire reply: a grant (epoch, PTTL) or the state that refused it. */
-export function acquireFromReply(reply: unknown): { acquired: true; epoch: number; ttlMs: number } | { acquired: false; state: LockState } {
+export function acquireFromReply(
+  reply: unknown,
+): { acquired: true; epoch: number; ttlMs: number } | { acquired: false; state: LockState } {
   if (!Array.isArray(reply) || reply.length === 0) throw invalid(`unexpected acquire reply ${JSON.stringify(reply)}`);
   const [flag, ...rest] = reply as unknown[];
   if (flag === 0) return { acquired: false, state: stateFromReply(rest) };
@@ -280,7 +290,9 @@ export class RedisStore implements LockStore {
     checkArgs(holder, undefined, ttlMs);
     const sentAt = performance.now();
     const r = await this.#call('acquire', opts, async (c) =>
-      acquireFromReply(await c.hlAcquire(this.#names.lock, this.#names.epoch, holder, String(ttlMs), this.#names.channel)),
+      acquireFromReply(
+        await c.hlAcquire(this.#names.lock, this.#names.epoch, holder, String(ttlMs), this.#names.channel),
+      ),
     );
     if (!r.acquired) return r;
     return { acquired: true, epoch: r.epoch, remainingMs: held(r.ttlMs, sentAt) };
@@ -322,10 +334,16 @@ export class RedisStore implements LockStore {
       await shutdown(sub);
     };
     try {
-      await withDeadline('redis', `subscribe ${channel} at ${this.#addr}`, this.#timeoutMs, undefined, async (signal) => {
-        await ready(sub, signal);
-        await sub.subscribe(channel);
-      });
+      await withDeadline(
+        'redis',
+        `subscribe ${channel} at ${this.#addr}`,
+        this.#timeoutMs,
+        undefined,
+        async (signal) => {
+          await ready(sub, signal);
+          await sub.subscribe(channel);
+        },
+      );
     } catch (err) {
       await stop();
       throw this.#explain(err);
@@ -340,21 +358,33 @@ export class RedisStore implements LockStore {
   }
 
   /** Runs one call on a ready connection with the store's deadline. */
-  async #call<T>(what: string, opts: CallOptions | undefined, op: (client: Redis & LockScripts) => Promise<T>): Promise<T> {
+  async #call<T>(
+    what: string,
+    opts: CallOptions | undefined,
+    op: (client: Redis & LockScripts) => Promise<T>,
+  ): Promise<T> {
     this.#assertOpen();
     try {
-      return await withDeadline('redis', `${what} ${this.lockName} at ${this.#addr}`, this.#timeoutMs, opts?.signal, async (signal) => {
-        await ready(this.#client, signal);
-        try {
-          return await op(this.#client);
-        } catch (err) {
-          if (err instanceof LockStoreError) throw err;
-          const code = classifyRedisError(err);
-          if (code === 'unavailable') throw err; // withDeadline wraps it, naming the call
-          const msg = err instanceof Error ? err.message : String(err);
-          throw new LockStoreError(code, 'redis', `${what} ${this.lockName} at ${this.#addr}: ${msg}`, { cause: err });
-        }
-      });
+      return await withDeadline(
+        'redis',
+        `${what} ${this.lockName} at ${this.#addr}`,
+        this.#timeoutMs,
+        opts?.signal,
+        async (signal) => {
+          await ready(this.#client, signal);
+          try {
+            return await op(this.#client);
+          } catch (err) {
+            if (err instanceof LockStoreError) throw err;
+            const code = classifyRedisError(err);
+            if (code === 'unavailable') throw err; // withDeadline wraps it, naming the call
+            const msg = err instanceof Error ? err.message : String(err);
+            throw new LockStoreError(code, 'redis', `${what} ${this.lockName} at ${this.#addr}: ${msg}`, {
+              cause: err,
+            });
+          }
+        },
+      );
     } catch (err) {
       throw this.#explain(err);
     }
@@ -368,7 +398,12 @@ export class RedisStore implements LockStore {
       return new LockStoreError('config', 'redis', err.message.replace(/^redis lock store: /, ''), { cause });
     }
     if (err.code === 'timeout' && this.#lastError) {
-      return new LockStoreError('timeout', 'redis', `${err.message.replace(/^redis lock store: /, '')} (last connection error: ${this.#lastError.message})`, { cause: this.#lastError });
+      return new LockStoreError(
+        'timeout',
+        'redis',
+        `${err.message.replace(/^redis lock store: /, '')} (last connection error: ${this.#lastError.message})`,
+        { cause: this.#lastError },
+      );
     }
     return err;
   }

@@ -76,7 +76,10 @@ test('renew/release: only the live holder with the same epoch holds the lock', (
 });
 
 test('parseRead: the joined row, or only Spanner time when the lock has no row', () => {
-  assert.deepEqual(parseRead([{ now_us: NOW, holder: null, epoch: null, expires_us: null }]), { row: undefined, nowUs: NOW });
+  assert.deepEqual(parseRead([{ now_us: NOW, holder: null, epoch: null, expires_us: null }]), {
+    row: undefined,
+    nowUs: NOW,
+  });
   assert.deepEqual(parseRead([{ now_us: NOW, holder: 'a', epoch: 2, expires_us: NOW + 5 }]), {
     row: { holder: 'a', epoch: 2, expiresUs: NOW + 5 },
     nowUs: NOW,
@@ -143,16 +146,27 @@ test('errors: unreachable, contended and slow are retryable; refused requests ar
 
 test('a concurrent creator of the table is recognised', () => {
   assert.equal(isDuplicateTable(Object.assign(new Error('x'), { code: 6 })), true);
-  assert.equal(isDuplicateTable(Object.assign(new Error('9 FAILED_PRECONDITION: Duplicate name in schema: t.'), { code: 9 })), true);
+  assert.equal(
+    isDuplicateTable(Object.assign(new Error('9 FAILED_PRECONDITION: Duplicate name in schema: t.'), { code: 9 })),
+    true,
+  );
   assert.equal(isDuplicateTable(Object.assign(new Error('14 UNAVAILABLE'), { code: 14 })), false);
 });
 
 test('the store refuses a bad table name or emulator address at once', () => {
   const base = { projectID: 'p', instanceID: 'i', databaseID: 'd' };
   for (const table of ['', '1locks', 'locks; DROP TABLE x', 'a.b', 'x'.repeat(129)]) {
-    assert.throws(() => new SpannerStore({ ...base, table }), (err: unknown) => err instanceof LockStoreError && err.code === 'config', table);
+    assert.throws(
+      () => new SpannerStore({ ...base, table }),
+      (err: unknown) => err instanceof LockStoreError && err.code === 'config',
+      table,
+    );
   }
   for (const emulatorHost of ['localhost', 'http://127.0.0.1:9010', '127.0.0.1:0', '127.0.0.1:70000', ':9010']) {
-    assert.throws(() => new SpannerStore({ ...base, emulatorHost }), (err: unknown) => err instanceof LockStoreError && err.code === 'config', emulatorHost);
+    assert.throws(
+      () => new SpannerStore({ ...base, emulatorHost }),
+      (err: unknown) => err instanceof LockStoreError && err.code === 'config',
+      emulatorHost,
+    );
   }
 });

@@ -9,7 +9,15 @@ import { createRequire } from 'node:module';
 import { Spanner } from '@google-cloud/spanner';
 import type { Database, SpannerOptions, Transaction } from '@google-cloud/spanner';
 import type * as Gax from 'google-gax';
-import type { AcquireResult, CallOptions, Grant, LockEvent, LockState, LockStore, LockStoreErrorCode } from '../lock-store.ts';
+import type {
+  AcquireResult,
+  CallOptions,
+  Grant,
+  LockEvent,
+  LockState,
+  LockStore,
+  LockStoreErrorCode,
+} from '../lock-store.ts';
 import { LockStoreError, withDeadline } from '../lock-store.ts';
 
 // Plaintext credentials for the emulator must come from the very grpc-js copy that the Spanner
@@ -190,7 +198,11 @@ function abortable<T>(signal: AbortSignal, what: string, op: Promise<T>): Promis
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => {
       const reason: unknown = signal.reason;
-      reject(reason instanceof LockStoreError ? reason : new LockStoreError('timeout', 'spanner', `${what} aborted`, { cause: reason }));
+      reject(
+        reason instanceof LockStoreError
+          ? reason
+          : new LockStoreError('timeout', 'spanner', `${what} aborted`, { cause: reason }),
+      );
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
@@ -227,9 +239,14 @@ export function parseRead(rows: unknown[]): { row: LockRow | undefined; nowUs: n
     throw new LockStoreError('invalid-response', 'spanner', `expected one row, got ${rows.length}`);
   }
   const { now_us: nowUs, holder, epoch, expires_us: expiresUs } = r as Record<string, unknown>;
-  if (typeof nowUs !== 'number') throw new LockStoreError('invalid-response', 'spanner', 'no CURRENT_TIMESTAMP() in the answer');
+  if (typeof nowUs !== 'number')
+    throw new LockStoreError('invalid-response', 'spanner', 'no CURRENT_TIMESTAMP() in the answer');
   if (epoch === null || epoch === undefined) return { row: undefined, nowUs };
-  if (typeof epoch !== 'number' || (holder !== null && typeof holder !== 'string') || (expiresUs !== null && typeof expiresUs !== 'number')) {
+  if (
+    typeof epoch !== 'number' ||
+    (holder !== null && typeof holder !== 'string') ||
+    (expiresUs !== null && typeof expiresUs !== 'number')
+  ) {
     throw new LockStoreError('invalid-response', 'spanner', `unexpected lock row ${JSON.stringify(r)}`);
   }
   return { row: { holder, epoch, expiresUs }, nowUs };
@@ -310,7 +327,11 @@ export class SpannerStore implements LockStore {
       const m = /^([^\s:/]+):(\d{1,5})$/.exec(opts.emulatorHost);
       const port = Number(m?.[2]);
       if (!m?.[1] || !(port >= 1 && port <= 65535)) {
-        throw new LockStoreError('config', 'spanner', `emulatorHost must be host:port, got ${JSON.stringify(opts.emulatorHost)}`);
+        throw new LockStoreError(
+          'config',
+          'spanner',
+          `emulatorHost must be host:port, got ${JSON.stringify(opts.emulatorHost)}`,
+        );
       }
       options.servicePath = m[1];
       options.port = port;
@@ -469,7 +490,8 @@ export class SpannerStore implements LockStore {
   /** A DML statement that must change exactly the lock's row. */
   async #update(tx: Transaction, sql: string, params: Record<string, string | number>): Promise<void> {
     const [count] = await patiently(tx.runUpdate({ sql, params }), this.#lockWaitMs);
-    if (count !== 1) throw new LockStoreError('invalid-response', 'spanner', `expected to change 1 row, changed ${count}`);
+    if (count !== 1)
+      throw new LockStoreError('invalid-response', 'spanner', `expected to change 1 row, changed ${count}`);
   }
 
   /**

@@ -109,10 +109,17 @@ function renderWorkloads(flashKey) {
   root.replaceChildren();
   const all = [...state.workloads.values()];
   const healthy = all.filter((w) => w.healthy).length;
-  setText('workload-counts', `${all.length} workloads · ${healthy} healthy · ${all.filter((w) => w.active).length} active`);
+  setText(
+    'workload-counts',
+    `${all.length} workloads · ${healthy} healthy · ${all.filter((w) => w.active).length} active`,
+  );
   for (const [kind, title] of KINDS) {
     const rows = all.filter((w) => w.kind === kind).sort((a, b) => workloadKey(a).localeCompare(workloadKey(b)));
-    const section = el('div', { class: 'kind', 'data-kind': kind }, el('h3', {}, `${title} `, el('span', { class: 'muted' }, `(${rows.length})`)));
+    const section = el(
+      'div',
+      { class: 'kind', 'data-kind': kind },
+      el('h3', {}, `${title} `, el('span', { class: 'muted' }, `(${rows.length})`)),
+    );
     if (rows.length === 0) {
       section.append(el('div', { class: 'empty' }, 'none'));
     } else {
@@ -125,14 +132,22 @@ function renderWorkloads(flashKey) {
           el('td', {}, el('a', { href }, w.name)),
           el('td', {}, w.namespace),
           el('td', {}, badge(w.active ? 'Active' : 'Inactive', w.active ? 'ok' : '')),
-          el('td', {}, badge(w.healthy ? 'Healthy' : 'Unhealthy', w.healthy ? 'ok' : w.phase === 'Stalled' ? 'bad' : 'warn')),
+          el(
+            'td',
+            {},
+            badge(w.healthy ? 'Healthy' : 'Unhealthy', w.healthy ? 'ok' : w.phase === 'Stalled' ? 'bad' : 'warn'),
+          ),
           el('td', {}, w.phase || '—'),
           el('td', { class: 'msg' }, w.message || ''),
         );
         if (workloadKey(w) === flashKey) tr.className = 'flash';
         body.append(tr);
       }
-      const head = el('thead', {}, el('tr', {}, ...['Name', 'Namespace', 'Active', 'Healthy', 'Phase', 'Message'].map((h) => el('th', {}, h))));
+      const head = el(
+        'thead',
+        {},
+        el('tr', {}, ...['Name', 'Namespace', 'Active', 'Healthy', 'Phase', 'Message'].map((h) => el('th', {}, h))),
+      );
       section.append(el('table', {}, head, body));
     }
     root.append(section);
@@ -142,16 +157,26 @@ function renderWorkloads(flashKey) {
 function renderTimeline() {
   const list = $('timeline');
   list.replaceChildren();
-  if (state.failovers.length === 0) list.append(el('li', { class: 'first' }, el('span', { class: 'muted' }, 'no leadership changes seen yet')));
+  if (state.failovers.length === 0)
+    list.append(el('li', { class: 'first' }, el('span', { class: 'muted' }, 'no leadership changes seen yet')));
   for (const f of state.failovers) {
-    const what = f.from ? el('span', {}, el('code', {}, f.from), ' → ', el('code', {}, f.to)) : el('span', {}, el('code', {}, f.to), ' elected');
-    const took = f.durationMs === null || f.durationMs === undefined ? '' : ` · taken ${seconds(f.durationMs)} after the lock was free`;
+    const what = f.from
+      ? el('span', {}, el('code', {}, f.from), ' → ', el('code', {}, f.to))
+      : el('span', {}, el('code', {}, f.to), ' elected');
+    const took =
+      f.durationMs === null || f.durationMs === undefined
+        ? ''
+        : ` · taken ${seconds(f.durationMs)} after the lock was free`;
     list.append(
       el(
         'li',
         { class: f.from ? 'failover' : 'first' },
         el('div', {}, what),
-        el('div', { class: 'muted' }, `${clock(f.at)} · epoch ${f.epoch}${took} · ${f.observedBy === 'self' ? 'taken by this replica' : 'observed'}`),
+        el(
+          'div',
+          { class: 'muted' },
+          `${clock(f.at)} · epoch ${f.epoch}${took} · ${f.observedBy === 'self' ? 'taken by this replica' : 'observed'}`,
+        ),
       ),
     );
   }
@@ -167,10 +192,16 @@ function describeEvent(e) {
         observed: `${e.leader} leads`,
         free: 'the lock is free',
       };
-      return [badge('leadership', e.change === 'acquired' ? 'leader' : ''), ` ${words[e.change] || e.change} · epoch ${e.epoch}`];
+      return [
+        badge('leadership', e.change === 'acquired' ? 'leader' : ''),
+        ` ${words[e.change] || e.change} · epoch ${e.epoch}`,
+      ];
     }
     case 'event':
-      return [badge(e.reason, e.level === 'Warning' ? 'bad' : 'ok'), ` ${e.kind} ${e.namespace}/${e.name}: ${e.message}`];
+      return [
+        badge(e.reason, e.level === 'Warning' ? 'bad' : 'ok'),
+        ` ${e.kind} ${e.namespace}/${e.name}: ${e.message}`,
+      ];
     case 'failover':
       return e.failover.from
         ? [badge('failover', 'warn'), ` ${e.failover.from} → ${e.failover.to} (epoch ${e.failover.epoch})`]
@@ -184,7 +215,8 @@ function renderEvents() {
   const list = $('events');
   list.replaceChildren();
   if (state.events.length === 0) list.append(el('li', {}, el('span', { class: 'muted' }, 'nothing yet')));
-  for (const e of state.events) list.append(el('li', {}, el('span', { class: 'time' }, clock(e.at)), el('span', {}, ...describeEvent(e))));
+  for (const e of state.events)
+    list.append(el('li', {}, el('span', { class: 'time' }, clock(e.at)), el('span', {}, ...describeEvent(e))));
 }
 
 // ---- live updates -----------------------------------------------------------------------
@@ -201,7 +233,11 @@ function onSnapshot(snap) {
   state.workloads = new Map(snap.workloads.map((w) => [workloadKey(w), w]));
   state.failovers = snap.failovers;
   state.events = snap.recent.slice().reverse().slice(0, MAX_EVENTS);
-  state.lease = { remainingMs: snap.status.leaseRemainingMs, durationMs: snap.status.leaseDurationMs, receivedAt: performance.now() };
+  state.lease = {
+    remainingMs: snap.status.leaseRemainingMs,
+    durationMs: snap.status.leaseDurationMs,
+    receivedAt: performance.now(),
+  };
   renderLeadership();
   renderStore(snap.lockStore, snap.status.storeReachable);
   renderReady(snap.ready);
@@ -212,7 +248,12 @@ function onSnapshot(snap) {
 }
 
 function onLease(l) {
-  Object.assign(state.status, { isLeader: l.isLeader, currentLeader: l.currentLeader, epoch: l.epoch, uptime: l.uptime });
+  Object.assign(state.status, {
+    isLeader: l.isLeader,
+    currentLeader: l.currentLeader,
+    epoch: l.epoch,
+    uptime: l.uptime,
+  });
   state.lease = { remainingMs: l.leaseRemainingMs, durationMs: l.leaseDurationMs, receivedAt: performance.now() };
   renderLeadership();
   renderStore(null, l.storeReachable);
@@ -241,7 +282,8 @@ function connect() {
   on('snapshot', onSnapshot);
   on('lease', onLease);
   on('leadership', (e) => {
-    if (e.change === 'acquired') Object.assign(state.status, { isLeader: true, currentLeader: e.leader, epoch: e.epoch, leaderSince: e.at });
+    if (e.change === 'acquired')
+      Object.assign(state.status, { isLeader: true, currentLeader: e.leader, epoch: e.epoch, leaderSince: e.at });
     if (e.change === 'stopped') Object.assign(state.status, { isLeader: false });
     if (e.change === 'observed') Object.assign(state.status, { currentLeader: e.leader, epoch: e.epoch });
     renderLeadership();
@@ -256,7 +298,8 @@ function connect() {
   on('event', addEvent);
   on('failover', (e) => {
     state.failovers.unshift(e.failover);
-    if (e.failover.to === state.identity) state.status.failoverCount = (state.status.failoverCount || 0) + (e.failover.from ? 1 : 0);
+    if (e.failover.to === state.identity)
+      state.status.failoverCount = (state.status.failoverCount || 0) + (e.failover.from ? 1 : 0);
     renderTimeline();
     renderLeadership();
     addEvent(e);
