@@ -6,7 +6,7 @@ NODE_MODULES := node_modules/.package-lock.json
 .PHONY: help deps lint format typecheck test test-unit test-e2e cluster-up cluster-down \
         services-up services-down build-cluster bench-failover bench-reconcile clean \
         demo demo-down \
-        deploy-manifests
+        deploy-manifests api-types
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ bench-reconcile: deps ## reconcile benchmark: N CRs (CRS=1000) → children, Rea
 
 build-cluster: ## build the control plane binaries into the cache (once per version)
 	bash e2e/cluster/build.sh >/dev/null
+
+api-types: deps ## regenerate api/generated.ts (the spec and status types) from crds/*.yaml
+	node --import tsx api/generate.ts
 
 deploy-manifests: ## render deploy/highlander.yaml from the chart; copy crds/ and the config schema into it
 	bash scripts/render-deploy.sh

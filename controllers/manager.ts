@@ -15,13 +15,13 @@ import { cronJobDriver } from './cronjob/driver.ts';
 import { persistentDriver } from './persistent/driver.ts';
 import { processDriver } from './process/driver.ts';
 import { serviceDriver } from './service/driver.ts';
-import { WORKLOAD_KINDS } from '../api/types.ts';
-import type { WorkloadKind } from '../api/types.ts';
+import { KINDS, WORKLOAD_KINDS } from '../api/types.ts';
+import type { Workload, WorkloadKind } from '../api/types.ts';
 import { childWriter } from './shared/apply.ts';
 import { eventRecorder } from './shared/events.ts';
 import { API_VERSION, MANAGED_BY, SOURCE_LABEL, tenantOf } from '../api/labels.ts';
 import { statusWriter } from './shared/status-writer.ts';
-import type { KindDriver, WorkloadCR, WorkloadDeps } from './shared/workload-reconciler.ts';
+import type { KindDriver, WorkloadDeps } from './shared/workload-reconciler.ts';
 import { workloadReconciler } from './shared/workload-reconciler.ts';
 import type { HighlanderConfig } from '../config/config.ts';
 import { syncConfigWorkloads } from './config-file/config-workloads.ts';
@@ -71,11 +71,11 @@ export interface ControllerManager {
   /** The leader's work: reconcile until `signal` aborts. */
   lead(signal: AbortSignal, epoch: number): Promise<void>;
   /** The CR caches, by kind (for the HTTP API). */
-  workloads: Record<WorkloadKind, ObjectCache<WorkloadCR>>;
+  workloads: Record<WorkloadKind, ObjectCache<Workload>>;
   /** The managed pods (every kind's), from the informer cache (for the HTTP API). */
   pods: ObjectCache<V1Pod>;
   /** Subscribes to CR changes of every kind (every replica; for live views). */
-  watchWorkloads(handlers: InformerHandlers<WorkloadCR>): () => void;
+  watchWorkloads(handlers: InformerHandlers<Workload>): () => void;
   stop(): Promise<void>;
 }
 
@@ -118,11 +118,8 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
         );
 
   const crs = Object.fromEntries(
-    (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).map((k) => [
-      k,
-      informer<WorkloadCR>(k, `/apis/${API_VERSION}`, WORKLOAD_KINDS[k].plural),
-    ]),
-  ) as Record<WorkloadKind, GroupMember<WorkloadCR>>;
+    KINDS.map((k) => [k, informer<Workload>(k, `/apis/${API_VERSION}`, WORKLOAD_KINDS[k].plural)]),
+  ) as Record<WorkloadKind, GroupMember<Workload>>;
   const pods = informer<V1Pod>('pods', '/api/v1', 'pods', CHILD_SELECTOR);
   const services = informer<V1Service>('services', '/api/v1', 'services', CHILD_SELECTOR);
   const deployments = informer<V1Deployment>('deployments', '/apis/apps/v1', 'deployments', CHILD_SELECTOR);
@@ -131,7 +128,7 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
   const children = [pods, services, deployments, statefulSets, cronJobs] as unknown as GroupMember<KubernetesObject>[];
 
   const writer = childWriter(kc);
-  const drivers: Record<WorkloadKind, KindDriver<WorkloadCR, object>> = {
+  const drivers: Record<WorkloadKind, KindDriver<Workload, object>> = {
     WorkloadProcess: processDriver(pods, writer),
     WorkloadCronJob: cronJobDriver(cronJobs, writer),
     WorkloadService: serviceDriver(deployments, services, writer),
@@ -147,9 +144,9 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
   };
   const queues = {} as Record<WorkloadKind, WorkQueue>;
   const reconcilers = {} as Record<WorkloadKind, Reconciler>;
-  for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
+  for (const kind of KINDS) {
     queues[kind] = new WorkQueue({ observer: workqueueMetrics(o.registry, kind) });
-    const deps: WorkloadDeps<WorkloadCR> = {
+    const deps: WorkloadDeps<Workload> = {
       crs: crs[kind],
       writer,
       status,
@@ -163,10 +160,10 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
   // Only the leader queues work: a follower's caches stay warm, and a new leader looks at
   // every CR once anyway (takeover resync), so nothing a follower saw is lost.
   let leading = false;
-  const ours = (cr: Readonly<WorkloadCR>): boolean => tenantOf(cr.metadata.labels) === o.tenant;
+  const ours = (cr: Readonly<Workload>): boolean => tenantOf(cr.metadata.labels) === o.tenant;
   // A CR's change enqueues it when its spec, labels or deletion changed: our own status
   // writes come back as updates too, and must not loop.
-  for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
+  for (const kind of KINDS) {
     crs[kind].on({
       add: (cr) => {
         if (leading && ours(cr)) queues[kind].add(keyOf(cr));
@@ -201,7 +198,7 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
       .finally(() => (syncing = undefined));
     return syncing;
   };
-  for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
+  for (const kind of KINDS) {
     crs[kind].on({
       delete: (cr) => {
         if (leading && cr.metadata.labels?.[SOURCE_LABEL] === 'config' && ours(cr)) void syncConfig();
@@ -228,12 +225,12 @@ export function createControllerManager(o: ManagerOptions): ControllerManager {
       leading = true;
       signal.addEventListener('abort', () => (leading = false), { once: true });
       // Takeover resync: every cached CR of ours is looked at once by the new leader.
-      for (const kind of Object.keys(WORKLOAD_KINDS) as WorkloadKind[]) {
+      for (const kind of KINDS) {
         for (const cr of crs[kind].list()) if (ours(cr)) queues[kind].add(keyOf(cr));
       }
       await syncConfig();
       await Promise.all(
-        (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).map((kind) =>
+        KINDS.map((kind) =>
           runWorkers({
             queue: queues[kind],
             reconciler: reconcilers[kind],

@@ -13,17 +13,9 @@ import type { Logger } from '../runtime/logger.ts';
 import { OperatorMetrics, instrumentStore } from '../server/metrics.ts';
 import { StatusTracker } from '../server/status-tracker.ts';
 import { StoreHealth } from '../election/store-health.ts';
-import {
-  WORKLOAD_TYPES,
-  byName,
-  findWorkload,
-  listWorkloads,
-  podViews,
-  summarize,
-  viewOf,
-} from '../server/workload-summary.ts';
-import type { WorkloadKind } from '../api/types.ts';
-import type { WorkloadCR } from '../controllers/shared/workload-reconciler.ts';
+import { byName, findWorkload, listWorkloads, podViews, summarize, viewOf } from '../server/workload-summary.ts';
+import { WORKLOAD_KINDS, isWorkloadKind } from '../api/types.ts';
+import type { Workload } from '../api/types.ts';
 import { EventHub, FailoverRecorder } from '../server/event-hub.ts';
 import { splitKey } from '../runtime/types.ts';
 import { tenantOf } from '../api/labels.ts';
@@ -61,7 +53,7 @@ export async function runOperator(
   const store = health.watch(instrumentStore(await createLockStore(cfg, { kubeConfig: () => kc }), metrics));
   const identity = holderIdentity(cfg.id);
   // An operator shows its own tenant's workloads: other tenants' operators show theirs.
-  const ours = (cr: Readonly<WorkloadCR>): boolean => tenantOf(cr.metadata.labels) === cfg.tenant;
+  const ours = (cr: Readonly<Workload>): boolean => tenantOf(cr.metadata.labels) === cfg.tenant;
   const ourWorkloads = () => listWorkloads(manager.workloads, ours);
   const hub = new EventHub();
   const failovers = new FailoverRecorder(identity, hub);
@@ -75,7 +67,7 @@ export async function runOperator(
     config: cfg,
     watchNamespaces: cfg.watchNamespaces,
     onRecord: (cr, level, reason, message) => {
-      const type = WORKLOAD_TYPES[cr.kind as WorkloadKind] ?? cr.kind;
+      const type = isWorkloadKind(cr.kind) ? WORKLOAD_KINDS[cr.kind].type : cr.kind;
       if (level === 'Normal')
         metrics.workloadOperations.inc({
           type,
@@ -107,7 +99,7 @@ export async function runOperator(
     },
     onReconcileError: (kind, key, terminal) => {
       metrics.workloadErrors.inc({
-        type: WORKLOAD_TYPES[kind],
+        type: WORKLOAD_KINDS[kind].type,
         name: splitKey(key).name,
         error_type: terminal ? 'terminal' : 'reconcile',
       });
@@ -119,9 +111,9 @@ export async function runOperator(
     update: (_prev, cr) => publishWorkload('updated', cr),
     delete: (cr) => publishWorkload('deleted', cr),
   });
-  function publishWorkload(change: 'added' | 'updated' | 'deleted', cr: Readonly<WorkloadCR>): void {
-    const kind = cr.kind as WorkloadKind;
-    if (!(kind in WORKLOAD_TYPES)) return;
+  function publishWorkload(change: 'added' | 'updated' | 'deleted', cr: Readonly<Workload>): void {
+    const kind = cr.kind;
+    if (!isWorkloadKind(kind)) return;
     const key = `${kind}/${cr.metadata.namespace}/${cr.metadata.name}`;
     if (!ours(cr)) {
       if (change === 'updated' && views.has(key))

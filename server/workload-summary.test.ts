@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
+import { WORKLOAD_KINDS } from '../api/types.ts';
 import { byName, findWorkload, formatAge, podViews } from './workload-summary.ts';
 import type { WorkloadSummary } from './workload-summary.ts';
 
@@ -8,7 +9,7 @@ const w = (kind: WorkloadSummary['kind'], namespace: string, name: string): Work
   name,
   namespace,
   kind,
-  type: 'x',
+  type: WORKLOAD_KINDS[kind].type,
   active: true,
   healthy: true,
   phase: '',

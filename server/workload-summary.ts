@@ -1,24 +1,16 @@
 // Workloads as the HTTP API shows them: one entry per CR, by name, from the informer caches.
-import type { WorkloadKind } from '../api/types.ts';
-import type { WorkloadCR } from '../controllers/shared/workload-reconciler.ts';
+import { KINDS, WORKLOAD_KINDS } from '../api/types.ts';
+import type { Workload, WorkloadKind, WorkloadType } from '../api/types.ts';
 import type { V1Pod } from '@kubernetes/client-node';
 import { WORKLOAD_LABEL, epochOf } from '../api/labels.ts';
 import type { WorkloadView } from './event-hub.ts';
 import type { ObjectCache } from '../runtime/types.ts';
 
-/** K8 Highlander's type names for the four kinds. */
-export const WORKLOAD_TYPES: Record<WorkloadKind, string> = {
-  WorkloadProcess: 'process',
-  WorkloadCronJob: 'cronjob',
-  WorkloadService: 'service',
-  WorkloadPersistent: 'persistent',
-};
-
 /** One workload in /api/workloads and /status's workloadStatus. */
 export interface WorkloadSummary {
   name: string;
   namespace: string;
-  type: string;
+  type: WorkloadType;
   kind: WorkloadKind;
   active: boolean;
   healthy: boolean;
@@ -30,12 +22,12 @@ export interface WorkloadSummary {
 }
 
 /** One CR as the API shows it. */
-export function summarize(kind: WorkloadKind, cr: Readonly<WorkloadCR>): WorkloadSummary {
+export function summarize(kind: WorkloadKind, cr: Readonly<Workload>): WorkloadSummary {
   const st = (cr.status ?? {}) as Record<string, unknown>;
   return {
     name: cr.metadata.name,
     namespace: cr.metadata.namespace,
-    type: WORKLOAD_TYPES[kind],
+    type: WORKLOAD_KINDS[kind].type,
     kind,
     active: st.active === true,
     healthy: st.healthy === true,
@@ -63,11 +55,11 @@ export function viewOf(w: WorkloadSummary): WorkloadView {
 
 /** Every workload in the caches (that `include` accepts). */
 export function listWorkloads(
-  caches: Record<WorkloadKind, ObjectCache<WorkloadCR>>,
-  include: (cr: Readonly<WorkloadCR>) => boolean = () => true,
+  caches: Record<WorkloadKind, ObjectCache<Workload>>,
+  include: (cr: Readonly<Workload>) => boolean = () => true,
 ): WorkloadSummary[] {
   const all: WorkloadSummary[] = [];
-  for (const kind of Object.keys(WORKLOAD_TYPES) as WorkloadKind[]) {
+  for (const kind of KINDS) {
     for (const cr of caches[kind].list()) if (include(cr)) all.push(summarize(kind, cr));
   }
   return all;

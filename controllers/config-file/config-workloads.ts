@@ -3,7 +3,7 @@
 // CR: same informers, same controllers, visible to `kubectl get highlander`.
 import { ApiException, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { WORKLOAD_KINDS } from '../../api/types.ts';
+import { KINDS, WORKLOAD_KINDS } from '../../api/types.ts';
 import type { WorkloadKind } from '../../api/types.ts';
 import { API_VERSION, GROUP, SOURCE_LABEL, TENANT_LABEL, VERSION } from '../../api/labels.ts';
 import type { HighlanderConfig, WorkloadsConfig } from '../../config/config.ts';
@@ -88,9 +88,7 @@ export async function syncConfigWorkloads(
       problems.push(`${cr.kind} ${cr.metadata.namespace}/${cr.metadata.name}: ${msg}`);
     }
   }
-  const existing = (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).flatMap((kind) =>
-    caches[kind].list().map((o) => ({ ...o, kind })),
-  );
+  const existing = KINDS.flatMap((kind) => caches[kind].list().map((o) => ({ ...o, kind })));
   for (const old of prunable(existing, wanted, cfg.tenant)) {
     try {
       await custom.deleteNamespacedCustomObject({

@@ -4,13 +4,14 @@ import { test } from 'node:test';
 import YAML from 'yaml';
 import { meta } from '../shared/testing.ts';
 import { desiredCronJob } from './desired.ts';
-import type { CronJobCR } from './desired.ts';
+import type { WorkloadCronJob } from '../../api/types.ts';
+import type { Owner } from '../shared/child-meta.ts';
 
 test('the seed WorkloadCronJob becomes a Forbid CronJob owned by its CR', () => {
   const seed = YAML.parse(
     readFileSync(new URL('../../testkit/fixtures/seed/cr-sample-cronjob.yaml', import.meta.url), 'utf8'),
-  ) as CronJobCR;
-  const cr: CronJobCR = { ...seed, metadata: meta('sample-cronjob') };
+  ) as Owner<WorkloadCronJob>;
+  const cr: Owner<WorkloadCronJob> = { ...seed, metadata: meta('sample-cronjob') };
   const cj = desiredCronJob(cr, 7);
   assert.equal(cj.metadata?.name, 'sample-cronjob');
   assert.equal(cj.spec?.schedule, '*/5 * * * *');
@@ -34,7 +35,7 @@ test('the seed WorkloadCronJob becomes a Forbid CronJob owned by its CR', () => 
 });
 
 test('suspend, time zone and concurrency policy pass through; the epoch never reaches the job template', () => {
-  const cr: CronJobCR = {
+  const cr: Owner<WorkloadCronJob> = {
     kind: 'WorkloadCronJob',
     metadata: meta('c'),
     spec: {

@@ -1,26 +1,12 @@
 // WorkloadCronJob → a batch/v1 CronJob named `<name>`; concurrency Forbid unless asked.
 import type { V1CronJob } from '@kubernetes/client-node';
 import { childMeta } from '../shared/child-meta.ts';
-import type { OwnerCR } from '../shared/child-meta.ts';
+import type { Owner } from '../shared/child-meta.ts';
+import type { WorkloadCronJob } from '../../api/types.ts';
 import { podTemplate } from '../shared/pod-template.ts';
-import type { PodSpecFields } from '../shared/pod-template.ts';
-
-/** A WorkloadCronJob as the controller reads it. */
-export interface CronJobCR extends OwnerCR {
-  spec: PodSpecFields & {
-    schedule: string;
-    timeZone?: string;
-    suspend?: boolean;
-    concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
-    startingDeadlineSeconds?: number;
-    successfulJobsHistoryLimit?: number;
-    failedJobsHistoryLimit?: number;
-    restartPolicy?: 'OnFailure' | 'Never';
-  };
-}
 
 /** The CronJob a WorkloadCronJob should have. */
-export function desiredCronJob(cr: CronJobCR, epoch: number): V1CronJob {
+export function desiredCronJob(cr: Owner<WorkloadCronJob>, epoch: number): V1CronJob {
   const s = cr.spec;
   return {
     apiVersion: 'batch/v1',

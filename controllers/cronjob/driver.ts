@@ -3,16 +3,17 @@ import type { V1CronJob } from '@kubernetes/client-node';
 import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from '../shared/apply.ts';
 import { ensureStep } from '../shared/ensure-step.ts';
-import type { KindDriver, WorkloadCR } from '../shared/workload-reconciler.ts';
+import type { WorkloadCronJob } from '../../api/types.ts';
+import type { KindDriver } from '../shared/workload-reconciler.ts';
 import { desiredCronJob } from './desired.ts';
-import type { CronJobCR } from './desired.ts';
 import { observeCronJob } from './observe.ts';
 import type { CronStatusFields } from './observe.ts';
 
-type CR = CronJobCR & WorkloadCR;
-
 /** The cron job kind's steps and observation. */
-export function cronJobDriver(cronJobs: ObjectCache<V1CronJob>, writer: ChildWriter): KindDriver<CR, CronStatusFields> {
+export function cronJobDriver(
+  cronJobs: ObjectCache<V1CronJob>,
+  writer: ChildWriter,
+): KindDriver<WorkloadCronJob, CronStatusFields> {
   return {
     kind: 'WorkloadCronJob',
     steps: (cr, epoch) => [ensureStep(writer, cronJobs, desiredCronJob(cr, epoch), epoch)],

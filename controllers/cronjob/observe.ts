@@ -1,13 +1,10 @@
 // What a CronJob says about a WorkloadCronJob.
 import type { V1CronJob } from '@kubernetes/client-node';
+import type { WorkloadCronJobStatus } from '../../api/types.ts';
 import type { KindObservation } from '../shared/status.ts';
 
 /** Cron-specific status fields. */
-export interface CronStatusFields {
-  lastScheduleTime?: string;
-  lastSuccessfulTime?: string;
-  activeJobs?: number;
-}
+export type CronStatusFields = Pick<WorkloadCronJobStatus, 'lastScheduleTime' | 'lastSuccessfulTime' | 'activeJobs'>;
 
 const iso = (d: Date | string | undefined): string | undefined =>
   d === undefined ? undefined : new Date(d).toISOString();

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { meta } from '../shared/testing.ts';
 import { desiredHeadlessService, desiredStatefulSet } from './desired.ts';
-import type { PersistentCR } from './desired.ts';
+import type { WorkloadPersistent } from '../../api/types.ts';
+import type { Owner } from '../shared/child-meta.ts';
 
-const cr: PersistentCR = {
+const cr: Owner<WorkloadPersistent> = {
   kind: 'WorkloadPersistent',
   metadata: meta('message-queue'),
   spec: {

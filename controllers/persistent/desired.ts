@@ -4,22 +4,15 @@ import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { childMeta } from '../shared/child-meta.ts';
 import { selectorLabels } from '../../api/labels.ts';
 import { podTemplate } from '../shared/pod-template.ts';
-import type { ServiceCR } from '../service/desired.ts';
+import type { Owner } from '../shared/child-meta.ts';
+import type { WorkloadPersistent } from '../../api/types.ts';
 import { servicePorts } from '../service/desired.ts';
 
-/** A WorkloadPersistent as the controller reads it. */
-export interface PersistentCR extends ServiceCR {
-  spec: ServiceCR['spec'] & {
-    persistentVolumes?: { name: string; mountPath: string; storageClassName?: string; size: string }[];
-    serviceName?: string;
-  };
-}
-
 /** The headless Service's name. */
-export const headlessName = (cr: PersistentCR): string => cr.spec.serviceName || cr.metadata.name;
+export const headlessName = (cr: Owner<WorkloadPersistent>): string => cr.spec.serviceName || cr.metadata.name;
 
 /** The StatefulSet a WorkloadPersistent should have. */
-export function desiredStatefulSet(cr: PersistentCR, epoch: number): V1StatefulSet {
+export function desiredStatefulSet(cr: Owner<WorkloadPersistent>, epoch: number): V1StatefulSet {
   const pvs = cr.spec.persistentVolumes ?? [];
   return {
     apiVersion: 'apps/v1',
@@ -49,7 +42,7 @@ export function desiredStatefulSet(cr: PersistentCR, epoch: number): V1StatefulS
 }
 
 /** The headless Service a WorkloadPersistent should have. */
-export function desiredHeadlessService(cr: PersistentCR, epoch: number): V1Service {
+export function desiredHeadlessService(cr: Owner<WorkloadPersistent>, epoch: number): V1Service {
   const ports = servicePorts(cr.spec.ports);
   return {
     apiVersion: 'v1',

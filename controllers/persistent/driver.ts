@@ -5,18 +5,16 @@ import type { ChildWriter } from '../shared/apply.ts';
 import { ensureStep } from '../shared/ensure-step.ts';
 import { observeReplicas } from '../shared/replicas.ts';
 import type { ReplicaStatusFields } from '../shared/replicas.ts';
-import type { KindDriver, WorkloadCR } from '../shared/workload-reconciler.ts';
+import type { WorkloadPersistent } from '../../api/types.ts';
+import type { KindDriver } from '../shared/workload-reconciler.ts';
 import { desiredHeadlessService, desiredStatefulSet } from './desired.ts';
-import type { PersistentCR } from './desired.ts';
-
-type CR = PersistentCR & WorkloadCR;
 
 /** The persistent kind's steps and observation. */
 export function persistentDriver(
   statefulSets: ObjectCache<V1StatefulSet>,
   services: ObjectCache<V1Service>,
   writer: ChildWriter,
-): KindDriver<CR, ReplicaStatusFields> {
+): KindDriver<WorkloadPersistent, ReplicaStatusFields> {
   return {
     kind: 'WorkloadPersistent',
     steps: (cr, epoch) => [

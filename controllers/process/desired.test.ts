@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { meta } from '../shared/testing.ts';
 import { desiredPod } from './desired.ts';
-import type { ProcessCR } from './desired.ts';
+import type { WorkloadProcess } from '../../api/types.ts';
+import type { Owner } from '../shared/child-meta.ts';
 
 test('a process runs as `<name>-pod` with its restart policy and grace period', () => {
-  const cr: ProcessCR = {
+  const cr: Owner<WorkloadProcess> = {
     kind: 'WorkloadProcess',
     metadata: meta('id-gen'),
     spec: { image: 'gen', script: { commands: ['run'] }, restartPolicy: 'OnFailure', gracePeriod: '45s' },

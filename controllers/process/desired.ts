@@ -1,26 +1,17 @@
 // WorkloadProcess → one Pod named `<name>-pod` (K8 Highlander's name).
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseGoDuration } from '../shared/duration.ts';
+import { parseDuration } from '../../runtime/duration.ts';
+import type { WorkloadProcess } from '../../api/types.ts';
 import { childMeta } from '../shared/child-meta.ts';
-import type { OwnerCR } from '../shared/child-meta.ts';
+import type { Owner } from '../shared/child-meta.ts';
 import { podTemplate } from '../shared/pod-template.ts';
-import type { PodSpecFields } from '../shared/pod-template.ts';
-
-/** A WorkloadProcess as the controller reads it. */
-export interface ProcessCR extends OwnerCR {
-  spec: PodSpecFields & {
-    restartPolicy?: 'Always' | 'OnFailure' | 'Never';
-    maxRestarts?: number;
-    gracePeriod?: string;
-  };
-}
 
 /** The pod's name. */
 export const podName = (cr: { metadata: { name: string } }): string => `${cr.metadata.name}-pod`;
 
 /** The pod a WorkloadProcess should have. */
-export function desiredPod(cr: ProcessCR, epoch: number): V1Pod {
-  const grace = cr.spec.gracePeriod ? parseGoDuration(cr.spec.gracePeriod) : undefined;
+export function desiredPod(cr: Owner<WorkloadProcess>, epoch: number): V1Pod {
+  const grace = cr.spec.gracePeriod ? parseDuration(cr.spec.gracePeriod) : undefined;
   const t = podTemplate(cr.metadata.name, cr.spec, {
     restartPolicy: cr.spec.restartPolicy ?? 'Always',
     ...(grace !== undefined ? { terminationGracePeriodSeconds: Math.ceil(grace / 1000) } : {}),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { meta } from '../shared/testing.ts';
+import type { StepOutcome } from '../shared/workload-reconciler.ts';
 import { desiredPod } from './desired.ts';
 import { MAX_RESTARTS_REASON, SPEC_HASH_ANNOTATION, processDriver, replaceReason, specHash } from './driver.ts';
 
@@ -27,7 +28,11 @@ test('a finished pod is replaced according to the restart policy', () => {
 });
 
 test('the spec hash ignores the epoch, so a failover replaces no pod', () => {
-  const cr = { kind: 'WorkloadProcess', metadata: meta('p'), spec: { image: 'i', script: { commands: ['x'] } } };
+  const cr = {
+    kind: 'WorkloadProcess' as const,
+    metadata: meta('p'),
+    spec: { image: 'i', script: { commands: ['x'] } },
+  };
   assert.equal(specHash(desiredPod(cr, 1)), specHash(desiredPod(cr, 2)));
   assert.notEqual(specHash(desiredPod(cr, 1)), specHash(desiredPod({ ...cr, spec: { ...cr.spec, image: 'j' } }, 1)));
 });
@@ -55,7 +60,8 @@ function drive(maxRestarts: number | undefined) {
   const cache = { get: (k: string) => pods.get(k), list: () => [...pods.values()], hasSynced: () => true };
   const driver = processDriver(cache, writer);
   const cr = {
-    kind: 'WorkloadProcess',
+    apiVersion: 'highlander.plexobject.io/v1' as const,
+    kind: 'WorkloadProcess' as const,
     metadata: meta('p'),
     spec: {
       image: 'i',
@@ -65,7 +71,7 @@ function drive(maxRestarts: number | undefined) {
     },
   };
   const pass = async () => {
-    const did: (string | undefined)[] = [];
+    const did: StepOutcome[] = [];
     for (const step of driver.steps(cr, 1, new AbortController().signal)) did.push(...[await step()].flat());
     return { did, observed: driver.observe(cr) };
   };
@@ -84,7 +90,8 @@ test('maxRestarts: restarts up to the limit are allowed; one more stops the proc
 
   d.restart(3);
   const over = await d.pass();
-  assert.match(over.did[0] ?? '', /^GaveUp: pod p-pod: 3 restarts, more than maxRestarts \(2\)/);
+  assert.equal(over.did[0]?.reason, 'GaveUp');
+  assert.match(over.did[0]?.message ?? '', /^pod p-pod: 3 restarts, more than maxRestarts \(2\)/);
   assert.deepEqual(d.calls, ['apply p-pod', 'delete p-pod']);
   assert.equal(over.observed.stalled?.reason, MAX_RESTARTS_REASON);
   assert.equal(over.observed.phase, 'Failed');

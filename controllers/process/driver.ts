@@ -7,9 +7,9 @@ import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from '../shared/apply.ts';
 import { deleteChild } from '../shared/apply.ts';
 import { GROUP } from '../../api/labels.ts';
-import type { KindDriver, WorkloadCR } from '../shared/workload-reconciler.ts';
+import type { WorkloadProcess } from '../../api/types.ts';
+import type { KindDriver } from '../shared/workload-reconciler.ts';
 import { desiredPod, podName } from './desired.ts';
-import type { ProcessCR } from './desired.ts';
 import { observeProcess } from './observe.ts';
 import type { ProcessStatusFields } from './observe.ts';
 
@@ -30,8 +30,6 @@ export function replaceReason(pod: Readonly<V1Pod>, wantedHash: string, restartP
   return undefined;
 }
 
-type CR = ProcessCR & WorkloadCR;
-
 /** The reason a process is stopped for good: it restarted more often than `maxRestarts`. */
 export const MAX_RESTARTS_REASON = 'MaxRestartsExceeded';
 
@@ -41,7 +39,7 @@ export function restartsOf(pod: Readonly<V1Pod> | undefined): number {
 }
 
 /** Whether this generation's status says the process was given up. */
-function statusGaveUp(cr: Readonly<CR>): boolean {
+function statusGaveUp(cr: Readonly<WorkloadProcess>): boolean {
   const stalled = cr.status?.conditions?.find((c) => c.type === 'Stalled');
   return (
     stalled?.status === 'True' &&
@@ -51,12 +49,15 @@ function statusGaveUp(cr: Readonly<CR>): boolean {
 }
 
 /** The process kind's steps and observation. */
-export function processDriver(pods: ObjectCache<V1Pod>, writer: ChildWriter): KindDriver<CR, ProcessStatusFields> {
-  const podOf = (cr: Readonly<CR>) => pods.get(`${cr.metadata.namespace}/${podName(cr)}`);
+export function processDriver(
+  pods: ObjectCache<V1Pod>,
+  writer: ChildWriter,
+): KindDriver<WorkloadProcess, ProcessStatusFields> {
+  const podOf = (cr: Readonly<WorkloadProcess>) => pods.get(`${cr.metadata.namespace}/${podName(cr)}`);
   // Generations this leader gave up, by key: the cache may not show our Stalled status yet when
   // the deleted pod's event brings the CR back, and a new pod must not follow.
   const givenUp = new Map<string, { generation: number; restarts: number }>();
-  const gaveUp = (cr: Readonly<CR>): boolean =>
+  const gaveUp = (cr: Readonly<WorkloadProcess>): boolean =>
     givenUp.get(keyOf(cr))?.generation === cr.metadata.generation || statusGaveUp(cr);
   return {
     kind: 'WorkloadProcess',
@@ -71,21 +72,26 @@ export function processDriver(pods: ObjectCache<V1Pod>, writer: ChildWriter): Ki
         if (gaveUp(cr)) {
           // Stopped for good until the spec changes: no pod runs.
           return existing && (await deleteChild(writer, existing, epoch))
-            ? `Stopped: pod ${podName(cr)}: maxRestarts was exceeded`
+            ? { reason: 'Stopped', message: `pod ${podName(cr)}: maxRestarts was exceeded` }
             : undefined;
         }
         if (existing && max !== undefined && restartsOf(existing) > max) {
           givenUp.set(keyOf(cr), { generation: cr.metadata.generation ?? 0, restarts: restartsOf(existing) });
           await deleteChild(writer, existing, epoch);
-          return `GaveUp: pod ${podName(cr)}: ${restartsOf(existing)} restarts, more than maxRestarts (${max}); edit the spec to start it again`;
+          return {
+            reason: 'GaveUp',
+            message: `pod ${podName(cr)}: ${restartsOf(existing)} restarts, more than maxRestarts (${max}); edit the spec to start it again`,
+          };
         }
         if (existing) {
           const why = replaceReason(existing, hash, cr.spec.restartPolicy ?? 'Always');
           if (!why) return undefined;
-          return (await deleteChild(writer, existing, epoch)) ? `Replacing: pod ${podName(cr)}: ${why}` : undefined;
+          return (await deleteChild(writer, existing, epoch))
+            ? { reason: 'Replacing', message: `pod ${podName(cr)}: ${why}` }
+            : undefined;
         }
         await writer.apply(desired);
-        return `Created: pod ${podName(cr)}`;
+        return { reason: 'Created', message: `pod ${podName(cr)}` };
       },
     ],
     observe: (cr) => {
@@ -96,7 +102,7 @@ export function processDriver(pods: ObjectCache<V1Pod>, writer: ChildWriter): Ki
         const restarts = Math.max(
           restartsOf(pod),
           remembered && remembered.generation === cr.metadata.generation ? remembered.restarts : 0,
-          (cr.status as { restarts?: number } | undefined)?.restarts ?? 0,
+          cr.status?.restarts ?? 0,
         );
         const message = `gave up after ${restarts} restarts (maxRestarts ${max}); edit the spec to start it again`;
         return {

@@ -1,12 +1,10 @@
 // What a WorkloadProcess's pod says about it.
 import type { V1Pod } from '@kubernetes/client-node';
+import type { WorkloadProcessStatus } from '../../api/types.ts';
 import type { KindObservation } from '../shared/status.ts';
 
 /** Process-specific status fields. */
-export interface ProcessStatusFields {
-  podName?: string;
-  restarts?: number;
-}
+export type ProcessStatusFields = Pick<WorkloadProcessStatus, 'podName' | 'restarts'>;
 
 /** The observation of a process from its pod (undefined: no pod yet). */
 export function observeProcess(pod: V1Pod | undefined, restartPolicy: string): KindObservation<ProcessStatusFields> {

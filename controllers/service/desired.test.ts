@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { meta } from '../shared/testing.ts';
 import { desiredDeployment, desiredService } from './desired.ts';
-import type { ServiceCR } from './desired.ts';
+import type { WorkloadService } from '../../api/types.ts';
+import type { Owner } from '../shared/child-meta.ts';
 
-const cr: ServiceCR = {
+const cr: Owner<WorkloadService> = {
   kind: 'WorkloadService',
   metadata: meta('admin-api'),
   spec: {

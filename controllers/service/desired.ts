@@ -2,26 +2,13 @@
 // Service for its ports, both named `<name>`.
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { childMeta } from '../shared/child-meta.ts';
-import type { OwnerCR } from '../shared/child-meta.ts';
+import type { Owner } from '../shared/child-meta.ts';
+import type { WorkloadService, WorkloadServiceSpec } from '../../api/types.ts';
 import { selectorLabels } from '../../api/labels.ts';
 import { podTemplate } from '../shared/pod-template.ts';
-import type { PodSpecFields } from '../shared/pod-template.ts';
-
-/** Port settings: the container's port and the Service's. */
-export interface PortSpec {
-  name?: string;
-  containerPort: number;
-  servicePort?: number;
-  protocol?: string;
-}
-
-/** A WorkloadService as the controller reads it. */
-export interface ServiceCR extends OwnerCR {
-  spec: PodSpecFields & { replicas: number; ports?: PortSpec[] };
-}
 
 /** The Deployment a WorkloadService should have. */
-export function desiredDeployment(cr: ServiceCR, epoch: number): V1Deployment {
+export function desiredDeployment(cr: Owner<WorkloadService>, epoch: number): V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -36,7 +23,7 @@ export function desiredDeployment(cr: ServiceCR, epoch: number): V1Deployment {
 }
 
 /** The Service's ports: servicePort (default: the container port) → containerPort. */
-export function servicePorts(ports: PortSpec[] | undefined): NonNullable<V1Service['spec']>['ports'] {
+export function servicePorts(ports: WorkloadServiceSpec['ports']): NonNullable<V1Service['spec']>['ports'] {
   return (ports ?? []).map((p, i) => ({
     name: p.name ?? `port-${i}`,
     port: p.servicePort ?? p.containerPort,
@@ -46,7 +33,7 @@ export function servicePorts(ports: PortSpec[] | undefined): NonNullable<V1Servi
 }
 
 /** The Service a WorkloadService should have, or none when it has no ports. */
-export function desiredService(cr: ServiceCR, epoch: number): V1Service | undefined {
+export function desiredService(cr: Owner<WorkloadService>, epoch: number): V1Service | undefined {
   if (!cr.spec.ports?.length) return undefined;
   return {
     apiVersion: 'v1',

@@ -6,18 +6,16 @@ import { ensureStep } from '../shared/ensure-step.ts';
 import { observeReplicas } from '../shared/replicas.ts';
 import type { ReplicaStatusFields } from '../shared/replicas.ts';
 import { together } from '../shared/workload-reconciler.ts';
-import type { KindDriver, WorkloadCR } from '../shared/workload-reconciler.ts';
+import type { WorkloadService } from '../../api/types.ts';
+import type { KindDriver } from '../shared/workload-reconciler.ts';
 import { desiredDeployment, desiredService } from './desired.ts';
-import type { ServiceCR } from './desired.ts';
-
-type CR = ServiceCR & WorkloadCR;
 
 /** The service kind's steps and observation. */
 export function serviceDriver(
   deployments: ObjectCache<V1Deployment>,
   services: ObjectCache<V1Service>,
   writer: ChildWriter,
-): KindDriver<CR, ReplicaStatusFields> {
+): KindDriver<WorkloadService, ReplicaStatusFields> {
   return {
     kind: 'WorkloadService',
     steps: (cr, epoch) => {

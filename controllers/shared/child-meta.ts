@@ -1,16 +1,13 @@
 // Metadata of a child object: name, namespace, labels, owner, epoch stamp.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { EPOCH_ANNOTATION, childLabels, ownerRef } from '../../api/labels.ts';
+import type { Workload } from '../../api/types.ts';
 
-/** The parts of a CR that children are derived from. */
-export interface OwnerCR {
-  kind: string;
-  metadata: { name: string; namespace: string; uid: string; generation?: number; labels?: Record<string, string> };
-  spec: { labels?: Record<string, string>; annotations?: Record<string, string> };
-}
+/** The parts of a CR that its children are derived from (status plays no part). */
+export type Owner<W extends Workload = Workload> = Pick<W, 'kind' | 'metadata' | 'spec'>;
 
 /** Metadata for a child named `name` of `cr`, written by the leader of `epoch`. */
-export function childMeta(cr: OwnerCR, name: string, epoch: number): V1ObjectMeta {
+export function childMeta(cr: Owner, name: string, epoch: number): V1ObjectMeta {
   return {
     name,
     namespace: cr.metadata.namespace,

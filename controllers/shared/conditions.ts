@@ -1,15 +1,6 @@
 // Status conditions as kstatus and Argo CD read them: Ready, Reconciling, Stalled, each with
 // observedGeneration; lastTransitionTime moves only when a condition's status flips.
-
-/** A standard metav1.Condition. */
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  observedGeneration?: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
+import type { Condition } from '../../api/conditions.ts';
 
 /** A condition as computed, before its transition time is decided. */
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
@@ -33,14 +24,14 @@ export function mergeConditions(
 }
 
 /** The workload's health as the controller observed it, in kstatus terms. */
-export interface Observation {
+export interface Observation<R extends string = string> {
   /** Ready: the workload runs (or, for a suspended cron job, rests) as specified. */
   ready: boolean;
   /** Still converging: children being created, rolled out, scaled. */
   reconciling: boolean;
   /** Cannot progress without a change to the spec or the cluster (invalid spec, missing secret…). */
   stalled?: { reason: string; message: string };
-  reason: string;
+  reason: R;
   message: string;
 }
 

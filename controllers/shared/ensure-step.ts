@@ -3,6 +3,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from './apply.ts';
 import { ensureChild } from './apply.ts';
+import type { Step } from './workload-reconciler.ts';
 
 /** A step that creates or repairs `desired` from what `cache` holds under the same name. */
 export function ensureStep(
@@ -10,13 +11,13 @@ export function ensureStep(
   cache: ObjectCache<KubernetesObject>,
   desired: KubernetesObject,
   epoch: number,
-) {
-  return async (): Promise<string | undefined> => {
+): Step {
+  return async () => {
     const key = `${desired.metadata?.namespace}/${desired.metadata?.name}`;
     const outcome = await ensureChild(writer, desired, cache.get(key), epoch);
     const what = `${desired.kind} ${desired.metadata?.name}`;
-    if (outcome === 'created') return `Created: ${what}`;
-    if (outcome === 'updated') return `Repaired: ${what} brought back to its spec`;
+    if (outcome === 'created') return { reason: 'Created', message: what };
+    if (outcome === 'updated') return { reason: 'Repaired', message: `${what} brought back to its spec` };
     return undefined;
   };
 }

@@ -10,30 +10,14 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { childLabels } from '../../api/labels.ts';
+import type { CommonWorkloadSpec, WorkloadServiceSpec } from '../../api/types.ts';
 
-/** The spec fields of every kind that shape its pods. */
-export interface PodSpecFields {
-  image: string;
-  script?: { commands: string[]; shell?: string };
-  command?: string[];
-  args?: string[];
-  env?: Record<string, string>;
-  resources?: { cpuRequest?: string; memoryRequest?: string; cpuLimit?: string; memoryLimit?: string };
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  nodeSelector?: Record<string, string>;
-  tolerations?: V1PodSpec['tolerations'];
-  serviceAccountName?: string;
-  imagePullSecrets?: { name: string }[];
-  configMaps?: string[];
-  secrets?: string[];
-  volumes?: { name: string; mountPath: string; readOnly?: boolean; configMap?: string; secret?: string }[];
-  sidecars?: V1Container[];
-  ports?: { name?: string; containerPort: number; protocol?: string }[];
-  healthCheckPath?: string;
-  healthCheckPort?: number;
-  readinessTimeout?: string;
-}
+/**
+ * The spec fields that shape a workload's pods: every kind's common fields, plus the ports and
+ * health check of services and persistent sets.
+ */
+export type PodSpecFields = CommonWorkloadSpec &
+  Partial<Pick<WorkloadServiceSpec, 'ports' | 'healthCheckPath' | 'healthCheckPort' | 'readinessTimeout'>>;
 
 /** The name of the workload's own container. */
 export const MAIN_CONTAINER = 'main';
@@ -131,7 +115,8 @@ export function podTemplate(name: string, spec: PodSpecFields, opts: TemplateOpt
     ...(allMounts.length ? { volumeMounts: allMounts } : {}),
   };
   const podSpec: V1PodSpec = {
-    containers: [main, ...(spec.sidecars ?? [])],
+    // A sidecar is a core/v1 Container the CRD passes through unchanged (the API server checks it).
+    containers: [main, ...((spec.sidecars ?? []) as V1Container[])],
     ...(opts.restartPolicy ? { restartPolicy: opts.restartPolicy } : {}),
     ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
     ...(spec.tolerations ? { tolerations: spec.tolerations } : {}),

@@ -1,12 +1,10 @@
 // What a Deployment or StatefulSet says about a service or persistent workload.
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import type { WorkloadServiceStatus } from '../../api/types.ts';
 import type { KindObservation } from './status.ts';
 
 /** Replica counts in a service or persistent workload's status. */
-export interface ReplicaStatusFields {
-  replicas?: number;
-  readyReplicas?: number;
-}
+export type ReplicaStatusFields = Pick<WorkloadServiceStatus, 'replicas' | 'readyReplicas'>;
 
 /** The observation of a replicated child (undefined: not created yet). */
 export function observeReplicas(

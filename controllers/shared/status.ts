@@ -1,13 +1,11 @@
 // The status every kind writes, and the rule for writing it: only when something changed.
+import type { StateReason } from '../../api/reasons.ts';
 import type { CommonWorkloadStatus } from '../../api/types.ts';
 import type { Observation } from './conditions.ts';
 import { conditionsFor, mergeConditions } from './conditions.ts';
 
-/** Fields every kind's status has (the CRDs' common status). */
-export type CommonStatus = CommonWorkloadStatus;
-
 /** What a kind's observer reports: the kstatus observation plus the status fields it fills. */
-export interface KindObservation<S extends object> extends Observation {
+export interface KindObservation<S extends object> extends Observation<StateReason> {
   active: boolean;
   healthy: boolean;
   phase: string;
@@ -16,10 +14,10 @@ export interface KindObservation<S extends object> extends Observation {
 
 /** The status to write for an observation. */
 export function buildStatus<S extends object>(
-  previous: (CommonStatus & Partial<S>) | undefined,
+  previous: (CommonWorkloadStatus & Partial<S>) | undefined,
   o: KindObservation<S>,
   ctx: { generation: number; leader: string; epoch: number; now: Date },
-): CommonStatus & S {
+): CommonWorkloadStatus & S {
   return {
     ...o.fields,
     observedGeneration: ctx.generation,

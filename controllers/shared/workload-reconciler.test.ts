@@ -7,7 +7,8 @@ import type { ObjectCache } from '../../runtime/types.ts';
 import { cronJobDriver } from '../cronjob/driver.ts';
 import type { ChildWriter } from './apply.ts';
 import type { StatusWriter } from './status-writer.ts';
-import type { WorkloadCR } from './workload-reconciler.ts';
+import type { Workload, WorkloadService } from '../../api/types.ts';
+import type { StepOutcome } from './workload-reconciler.ts';
 import { together, workloadReconciler } from './workload-reconciler.ts';
 
 class MapCache<T extends KubernetesObject> implements ObjectCache<T> {
@@ -24,7 +25,7 @@ class MapCache<T extends KubernetesObject> implements ObjectCache<T> {
 }
 
 function setup(opts: { failApply?: ApiException<unknown>; staleStatus?: () => boolean } = {}) {
-  const crs = new MapCache<WorkloadCR>();
+  const crs = new MapCache<Workload>();
   const cronJobs = new MapCache<V1CronJob>();
   const applied: KubernetesObject[] = [];
   const statuses: object[] = [];
@@ -46,7 +47,7 @@ function setup(opts: { failApply?: ApiException<unknown>; staleStatus?: () => bo
       return Promise.resolve();
     },
   };
-  const r = workloadReconciler(cronJobDriver(cronJobs, writer) as never, {
+  const r = workloadReconciler<Workload, object>(cronJobDriver(cronJobs, writer), {
     crs,
     writer,
     status,
@@ -55,14 +56,13 @@ function setup(opts: { failApply?: ApiException<unknown>; staleStatus?: () => bo
     now: () => new Date('2026-01-01T00:00:00Z'),
     record: (_cr, type, reason) => events.push(`${type} ${reason}`),
   });
-  const cr = (extra: Partial<WorkloadCR['metadata']> = {}, status?: object): WorkloadCR =>
-    ({
-      apiVersion: 'highlander.plexobject.io/v1',
-      kind: 'WorkloadCronJob',
-      metadata: { name: 'c', namespace: 'ns', uid: 'u1', generation: 1, ...extra },
-      spec: { image: 'i', script: { commands: ['x'] }, schedule: '@daily' },
-      ...(status ? { status } : {}),
-    }) as WorkloadCR;
+  const cr = (extra: Partial<Workload['metadata']> = {}, status?: object): Workload => ({
+    apiVersion: 'highlander.plexobject.io/v1',
+    kind: 'WorkloadCronJob',
+    metadata: { name: 'c', namespace: 'ns', uid: 'u1', generation: 1, ...extra },
+    spec: { image: 'i', script: { commands: ['x'] }, schedule: '@daily' },
+    ...(status ? { status } : {}),
+  });
   return { crs, cronJobs, applied, statuses, events, r, cr };
 }
 
@@ -179,31 +179,31 @@ test('independent steps run together: both start before either ends, and each te
   const started: string[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const step = (what: string) => async () => {
-    started.push(what);
+  const created = { reason: 'Created', message: 'Deployment d' } as const;
+  const repaired = { reason: 'Repaired', message: 'Service d brought back to its spec' } as const;
+  const step = (what: StepOutcome) => async () => {
+    started.push(what!.message);
     await gate;
     return what;
   };
-  const both = together(step('Created: Deployment d'), step('Repaired: Service d brought back to its spec'), () =>
-    Promise.resolve(undefined),
-  );
+  const both = together(step(created), step(repaired), () => Promise.resolve(undefined));
   const done = both();
   await Promise.resolve();
   assert.deepEqual(
     started,
-    ['Created: Deployment d', 'Repaired: Service d brought back to its spec'],
+    ['Deployment d', 'Service d brought back to its spec'],
     'the second started while the first waited',
   );
   release();
-  assert.deepEqual(await done, ['Created: Deployment d', 'Repaired: Service d brought back to its spec', undefined]);
+  assert.deepEqual(await done, [created, repaired, undefined]);
 
   // Through a reconcile pass: one event per result, with its own reason.
-  const crs = new MapCache<WorkloadCR>();
+  const crs = new MapCache<WorkloadService>();
   crs.items.set('ns/c', {
     apiVersion: 'highlander.plexobject.io/v1',
     kind: 'WorkloadService',
     metadata: { name: 'c', namespace: 'ns', uid: 'u', generation: 1 },
-    spec: {},
+    spec: { image: 'i', replicas: 1 },
   });
   const events: string[] = [];
   const r = workloadReconciler(
@@ -211,8 +211,8 @@ test('independent steps run together: both start before either ends, and each te
       kind: 'WorkloadService',
       steps: () => [
         together(
-          () => Promise.resolve('Created: Deployment d'),
-          () => Promise.resolve('Repaired: Service d'),
+          () => Promise.resolve({ reason: 'Created', message: 'Deployment d' }),
+          () => Promise.resolve({ reason: 'Repaired', message: 'Service d' }),
         ),
       ],
       observe: () => ({

@@ -2,21 +2,26 @@
 // deleted, another tenant's, status from a newer leader), the kind's ordered steps (ensure
 // each child), then the status, written once at the end and only when it changed.
 import { ApiException } from '@kubernetes/client-node';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { tenantOf } from '../../api/labels.ts';
+import type { ChangeReason, EventReason, Outcome, RefusalReason } from '../../api/reasons.ts';
+import type { CommonWorkloadStatus, Workload } from '../../api/types.ts';
 import type { ObjectCache, ReconcileRequest, ReconcileResult, Reconciler } from '../../runtime/types.ts';
 import type { ChildWriter } from './apply.ts';
-import type { OwnerCR } from './child-meta.ts';
-import { tenantOf } from '../../api/labels.ts';
-import type { CommonStatus, KindObservation } from './status.ts';
+import type { KindObservation } from './status.ts';
 import { buildStatus, canonicalJson, statusChanged } from './status.ts';
 import type { StatusWriter } from './status-writer.ts';
 
-/** A CR as the reconciler reads it from the cache. */
-export type WorkloadCR = OwnerCR & KubernetesObject & { status?: CommonStatus };
+/** Tells about one transition of a CR (child created, repaired, stalled, leader changed). */
+export type RecordEvent<W extends Workload = Workload> = (
+  cr: W,
+  type: 'Normal' | 'Warning',
+  reason: EventReason,
+  message: string,
+) => void;
 
 /** What every pass needs besides the key. */
-export interface WorkloadDeps<CR extends WorkloadCR> {
-  crs: ObjectCache<CR>;
+export interface WorkloadDeps<W extends Workload> {
+  crs: ObjectCache<W>;
   writer: ChildWriter;
   status: StatusWriter;
   /** The tenant this operator reconciles. */
@@ -24,12 +29,15 @@ export interface WorkloadDeps<CR extends WorkloadCR> {
   /** This leader's identity, written into status.leader. */
   leader: string;
   now?: () => Date;
-  /** Tells about transitions (child created, repaired, stalled); optional. */
-  record?: (cr: CR, type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  /** Tells about transitions; optional. */
+  record?: RecordEvent<W>;
 }
 
-/** One reconcile step: it returns what it did ("Reason: message", one or several), or nothing. */
-export type Step = () => Promise<string | (string | undefined)[] | undefined>;
+/** What a step changed: one change, several (steps run together), or nothing. */
+export type StepOutcome = Outcome<ChangeReason> | undefined;
+
+/** One reconcile step: it makes one part of the children right and says what it changed. */
+export type Step = () => Promise<StepOutcome | StepOutcome[]>;
 
 /** Steps that do not depend on each other, run at once as one step. */
 export function together(...steps: Step[]): Step {
@@ -37,15 +45,15 @@ export function together(...steps: Step[]): Step {
 }
 
 /** The kind-specific part: the steps that make the children right, and what they show. */
-export interface KindDriver<CR extends WorkloadCR, S extends object> {
-  readonly kind: string;
-  /** Ordered steps; each returns what it did (for events: "Reason: message"), or nothing. */
-  steps(cr: Readonly<CR>, epoch: number, signal: AbortSignal): Step[];
-  observe(cr: Readonly<CR>): KindObservation<S>;
+export interface KindDriver<W extends Workload, S extends object> {
+  readonly kind: W['kind'];
+  /** Ordered steps; each says what it changed (one Event each), or nothing. */
+  steps(cr: Readonly<W>, epoch: number, signal: AbortSignal): Step[];
+  observe(cr: Readonly<W>): KindObservation<S>;
 }
 
 /** A problem that no retry fixes: the API server refused what the spec asks for. */
-function stalledBy(err: unknown): { reason: string; message: string } | undefined {
+function stalledBy(err: unknown): Outcome<RefusalReason> | undefined {
   if (!(err instanceof ApiException)) return undefined;
   const code = err.code;
   if (code === 409 || code === 429 || code >= 500) return undefined;
@@ -70,9 +78,9 @@ export function serverMessage(body: unknown): string | undefined {
 }
 
 /** A Reconciler for one workload kind. */
-export function workloadReconciler<CR extends WorkloadCR, S extends object>(
-  driver: KindDriver<CR, S>,
-  deps: WorkloadDeps<CR>,
+export function workloadReconciler<W extends Workload, S extends object>(
+  driver: KindDriver<W, S>,
+  deps: WorkloadDeps<W>,
 ): Reconciler {
   const now = deps.now ?? (() => new Date());
   // The status this leader last wrote, per key. The cache can lag behind our own writes: a pass
@@ -95,12 +103,12 @@ export function workloadReconciler<CR extends WorkloadCR, S extends object>(
       }
 
       // Steps.
-      let stalled: { reason: string; message: string } | undefined;
+      let stalled: Outcome<RefusalReason> | undefined;
       for (const step of driver.steps(cr, epoch, signal)) {
         if (signal.aborted) return {};
         try {
           for (const did of [await step()].flat()) {
-            if (did) deps.record?.(cr, 'Normal', did.split(':')[0]!, did);
+            if (did) deps.record?.(cr, 'Normal', did.reason, did.message);
           }
         } catch (err) {
           stalled = stalledBy(err);
@@ -114,7 +122,7 @@ export function workloadReconciler<CR extends WorkloadCR, S extends object>(
       // Status.
       const observed = driver.observe(cr);
       const next = buildStatus(
-        cr.status as (CommonStatus & Partial<S>) | undefined,
+        cr.status as (CommonWorkloadStatus & Partial<S>) | undefined,
         stalled ? { ...observed, stalled, ready: false, phase: 'Stalled', message: stalled.message } : observed,
         {
           generation: cr.metadata.generation ?? 0,
