@@ -64,7 +64,8 @@ export function compileCel(src: string): CelProgram {
       const bindings: Record<string, CelInput> = {};
       for (const [k, v] of Object.entries(vars)) if (v !== undefined) bindings[k] = toCel(v, schema);
       const result = run(bindings);
-      if (isCelError(result)) throw new CelEvalError(result.message);
+      // In cel-go's words, which the API server reports: "no such key", not "field not found".
+      if (isCelError(result)) throw new CelEvalError(result.message.replace(/^field not found: /, 'no such key: '));
       return fromCel(result);
     },
   };
