@@ -1,8 +1,11 @@
 // Differential check of the CEL engines: every x-kubernetes-validations rule of crds/*.yaml is
 // run by the old hand-written interpreter (cel.ts) and by @bufbuild/cel (cel-program.ts) on a
 // corpus of values derived from the rule's schema, and the two must agree result for result.
+// The outcomes are recorded in testdata/cel-corpus-outcomes.json (CEL_CORPUS_RECORD=1 writes
+// it), so that they stay checked once the old interpreter is gone.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { compileCel as compileOld } from './cel.ts';
@@ -43,7 +46,7 @@ function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const random = prng(20240611);
+let random = prng(20240611);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
 const QUANTITIES = [
@@ -261,6 +264,12 @@ function values(s: RuleSchema, depth: number): unknown[] {
   return ['a', 1, true];
 }
 
+/** The values a rule is run on: the same ones on every run and whatever rules ran before. */
+function corpus(s: RuleSchema): unknown[] {
+  random = prng(20240612);
+  return [...values(s, 0), ...WRONG_TYPES];
+}
+
 type Outcome = string;
 
 function outcome(f: () => unknown): Outcome {
@@ -298,7 +307,7 @@ test('the old interpreter and @bufbuild/cel agree on every CRD rule', (t) => {
   for (const r of rules) {
     const old = compileOld(r.rule);
     const next = compileNew(r.rule);
-    for (const self of [...values(r.schema, 0), ...WRONG_TYPES]) {
+    for (const self of corpus(r.schema)) {
       count.cases += 1;
       const a = outcome(() => old.evaluate({ self }));
       const b = outcome(() => next.evaluate({ self }, r.schema));
@@ -326,4 +335,29 @@ test('the old interpreter and @bufbuild/cel agree on every CRD rule', (t) => {
   // The corpus is broad enough when every rule both passes and fails on it.
   for (const [rule, outcomes] of seen)
     assert.ok(outcomes.has('true') && outcomes.has('false'), `${rule}: ${[...outcomes].join(', ')}`);
+});
+
+const RECORDED = new URL('./testdata/cel-corpus-outcomes.json', import.meta.url);
+
+test('@bufbuild/cel gives the recorded outcome on every case of the corpus', () => {
+  const got: Record<
+    string,
+    { rule: string; cases: number; true: number; false: number; error: number; sha256: string }
+  > = {};
+  for (const r of crdRules()) {
+    const program = compileNew(r.rule);
+    const outcomes = corpus(r.schema).map((self) => outcome(() => program.evaluate({ self }, r.schema)));
+    const n = (o: Outcome): number => outcomes.filter((x) => x === o).length;
+    const key = `${r.crd} ${r.path} #${Object.keys(got).filter((k) => k.startsWith(`${r.crd} ${r.path} #`)).length}`;
+    got[key] = {
+      rule: r.rule,
+      cases: outcomes.length,
+      true: n('true'),
+      false: n('false'),
+      error: n('error'),
+      sha256: createHash('sha256').update(outcomes.join('\n')).digest('hex'),
+    };
+  }
+  if (process.env.CEL_CORPUS_RECORD) writeFileSync(RECORDED, `${JSON.stringify(got, null, 2)}\n`);
+  assert.deepEqual(got, JSON.parse(readFileSync(RECORDED, 'utf8')));
 });
