@@ -1,15 +1,17 @@
-// Differential check of the CEL engines: every x-kubernetes-validations rule of crds/*.yaml is
-// run by the old hand-written interpreter (cel.ts) and by @bufbuild/cel (cel-program.ts) on a
-// corpus of values derived from the rule's schema, and the two must agree result for result.
-// The outcomes are recorded in testdata/cel-corpus-outcomes.json (CEL_CORPUS_RECORD=1 writes
-// it), so that they stay checked once the old interpreter is gone.
+// Every x-kubernetes-validations rule of crds/*.yaml, run on a corpus of values derived from the
+// rule's schema (the cron schedules, quantities, ports and names of the other tests, and many
+// more), must give the outcome recorded in testdata/cel-corpus-outcomes.json. The record was
+// made when this file was a differential check of @bufbuild/cel against the hand-written
+// interpreter it replaced: the two agreed on every case except where @bufbuild/cel is the one that
+// behaves as Kubernetes does (RE2's Unicode case folding under (?i), so ſ matches s; has() on a
+// value of the wrong type is false, not an error, which cr-validate.ts never meets since it runs
+// no rule after a type error). After a deliberate change, CEL_CORPUS_RECORD=1 writes the record anew.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { compileCel as compileOld } from './cel.ts';
-import { compileCel as compileNew } from './cel-program.ts';
+import { compileCel } from './cel-program.ts';
 import type { CelSchema } from './cel-program.ts';
 
 interface RuleSchema extends CelSchema {
@@ -282,70 +284,15 @@ function outcome(f: () => unknown): Outcome {
   }
 }
 
-// RE2 (Go's regexp, re2js) folds case by Unicode's simple folding, so under (?i) ſ (U+017F) is an
-// s and K (U+212A, Kelvin) a k; the old interpreter's translation to JavaScript folded ASCII only.
-const FOLDS_TO_ASCII = /[\u017f\u212a]/;
-const asciiFold = (v: unknown): unknown =>
-  typeof v === 'string' ? v.replace(/\u017f/g, 's').replace(/\u212a/g, 'k') : v;
-
-/** Whether a value is of the JSON type the schema node declares (the API server checks that first). */
-function typed(v: unknown, s: RuleSchema): boolean {
-  if (s.type === 'array') return Array.isArray(v) && v.every((x) => !s.items || typed(x, s.items));
-  if (s.type === 'object') {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-    return Object.entries(v).every(([k, x]) => !s.properties?.[k] || typed(x, s.properties[k]));
-  }
-  if (s.type === 'integer') return Number.isInteger(v);
-  return s.type === undefined || typeof v === s.type;
-}
-
-test('the old interpreter and @bufbuild/cel agree on every CRD rule', (t) => {
-  const rules = crdRules();
-  const count = { cases: 0, same: 0, unicodeFolding: 0, untypedHas: 0 };
-  const seen = new Map<string, Set<Outcome>>();
-  const disagreements: string[] = [];
-  for (const r of rules) {
-    const old = compileOld(r.rule);
-    const next = compileNew(r.rule);
-    for (const self of corpus(r.schema)) {
-      count.cases += 1;
-      const a = outcome(() => old.evaluate({ self }));
-      const b = outcome(() => next.evaluate({ self }, r.schema));
-      seen.set(`${r.crd} ${r.path} ${r.rule}`, (seen.get(`${r.crd} ${r.path} ${r.rule}`) ?? new Set()).add(b));
-      if (a === b) count.same += 1;
-      else if (
-        typeof self === 'string' &&
-        FOLDS_TO_ASCII.test(self) &&
-        b === outcome(() => old.evaluate({ self: asciiFold(self) }))
-      )
-        count.unicodeFolding += 1;
-      // has() on a value that is not an object: cel-go and @bufbuild/cel say false, the old
-      // interpreter failed. Never reached by cr-validate.ts: it runs no rule after a type error.
-      else if (!typed(self, r.schema) && r.rule.includes('has(') && a === 'error') count.untypedHas += 1;
-      else disagreements.push(`${r.crd} ${r.path} ${r.rule}\n  self=${JSON.stringify(self)}: old ${a}, new ${b}`);
-    }
-  }
-  t.diagnostic(
-    `${rules.length} rules (${new Set(rules.map((r) => r.rule)).size} distinct), ${count.cases} cases: ` +
-      `${count.same} the same, ${count.unicodeFolding} differ by RE2's Unicode case folding, ` +
-      `${count.untypedHas} by has() on a wrongly typed value`,
-  );
-  assert.deepEqual(disagreements.slice(0, 20), [], `${disagreements.length} disagreements`);
-  assert.ok(count.unicodeFolding > 0, 'the corpus holds strings that RE2 folds');
-  // The corpus is broad enough when every rule both passes and fails on it.
-  for (const [rule, outcomes] of seen)
-    assert.ok(outcomes.has('true') && outcomes.has('false'), `${rule}: ${[...outcomes].join(', ')}`);
-});
-
 const RECORDED = new URL('./testdata/cel-corpus-outcomes.json', import.meta.url);
 
-test('@bufbuild/cel gives the recorded outcome on every case of the corpus', () => {
+test('@bufbuild/cel gives the recorded outcome on every case of the corpus', (t) => {
   const got: Record<
     string,
     { rule: string; cases: number; true: number; false: number; error: number; sha256: string }
   > = {};
   for (const r of crdRules()) {
-    const program = compileNew(r.rule);
+    const program = compileCel(r.rule);
     const outcomes = corpus(r.schema).map((self) => outcome(() => program.evaluate({ self }, r.schema)));
     const n = (o: Outcome): number => outcomes.filter((x) => x === o).length;
     const key = `${r.crd} ${r.path} #${Object.keys(got).filter((k) => k.startsWith(`${r.crd} ${r.path} #`)).length}`;
@@ -359,5 +306,9 @@ test('@bufbuild/cel gives the recorded outcome on every case of the corpus', () 
     };
   }
   if (process.env.CEL_CORPUS_RECORD) writeFileSync(RECORDED, `${JSON.stringify(got, null, 2)}\n`);
+  const all = Object.values(got);
+  t.diagnostic(`${all.length} rules, ${all.reduce((sum, r) => sum + r.cases, 0)} cases`);
+  // The corpus is broad enough when every rule both passes and fails on it.
+  for (const [k, r] of Object.entries(got)) assert.ok(r.true > 0 && r.false > 0, `${k}: ${r.rule}`);
   assert.deepEqual(got, JSON.parse(readFileSync(RECORDED, 'utf8')));
 });
