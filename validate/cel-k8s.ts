@@ -1,8 +1,9 @@
 // The parts of Kubernetes' CEL library (k8s.io/apiserver/pkg/cel/library) that @bufbuild/cel
 // lacks and the CRDs' rules call: quantities (isQuantity, quantity, compareTo, isGreaterThan,
-// isLessThan), the regex functions find and findAll, matches() with RE2's semantics (re2js, the
-// engine Go's regexp follows), and split() as Go's strings.SplitN, which cel-go's strings
-// extension uses. A CRD rule that needs anything more is reported as not checked, so add it here.
+// isLessThan), the regex functions find and findAll, matches() with RE2's semantics (re2js, a
+// port of RE2, whose syntax and matching Go's regexp shares), and split() as Go's
+// strings.SplitN, which cel-go's strings extension uses. A CRD rule that needs anything more is
+// reported as not checked, so add it here.
 import { CelScalar, celFunc, celMethod, listType, objectType } from '@bufbuild/cel';
 import { create, createFileRegistry } from '@bufbuild/protobuf';
 import type { DescMessage } from '@bufbuild/protobuf';
@@ -43,8 +44,8 @@ const QUANTITY_DESC: DescMessage = createFileRegistry(
   () => undefined,
 ).getMessage('kubernetes.Quantity')!;
 
-/** The CEL type kubernetes.Quantity, what quantity() returns. */
-export const QUANTITY_TYPE = objectType(QUANTITY_DESC);
+// The CEL type kubernetes.Quantity, what quantity() returns.
+const QUANTITY_TYPE = objectType(QUANTITY_DESC);
 
 function toCelQuantity(q: Quantity): ReflectMessage {
   return reflect(QUANTITY_DESC, create(QUANTITY_DESC, { num: String(q.num), den: String(q.den) }));
