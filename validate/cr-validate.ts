@@ -2,7 +2,7 @@
 // would validate them on create with strict field validation (kubectl's default): the
 // openAPIV3Schema (through ajv, after turning the structural schema into JSON Schema), the
 // object metadata, list-type uniqueness, and the x-kubernetes-validations CEL rules (through
-// cr-validate-cel.ts). A rule the interpreter cannot run is listed in `unchecked`, never passed
+// @bufbuild/cel, in cel-program.ts). A rule it cannot run is listed in `unchecked`, never passed
 // silently. Status is not checked: the status subresource makes the API server drop it on create.
 import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -12,9 +12,8 @@ import type { Document } from 'yaml';
 import { WORKLOAD_KINDS } from '../api/types.ts';
 import type { WorkloadKind } from '../api/types.ts';
 import { API_VERSION, GROUP } from '../api/labels.ts';
-import { CelUnsupported, compileCel } from './cel.ts';
-import type { CelProgram } from './cel.ts';
-import { CelEvalError } from './cel-lib.ts';
+import { CelEvalError, CelUnsupported, compileCel } from './cel-program.ts';
+import type { CelProgram } from './cel-program.ts';
 
 /** One step of a path into an object: a key or a list index. */
 export type Segment = string | number;
@@ -67,7 +66,7 @@ interface CompiledRule {
   fieldPath: Segment[];
 }
 
-/** A kind's schema, compiled for ajv and with its rules compiled for the CEL interpreter. */
+/** A kind's schema, compiled for ajv and with its rules compiled to CEL programs. */
 interface KindSchema {
   schema: Schema;
   ajv: ValidateFunction;
@@ -203,13 +202,14 @@ export class CrValidator {
       if (!r.program) continue;
       let verdict: unknown;
       try {
-        verdict = r.program.evaluate({ self: value });
+        verdict = r.program.evaluate({ self: value }, s);
       } catch (err) {
         if (!(err instanceof CelEvalError)) throw err;
         problems.push({ path, message: `rule could not be evaluated (${err.message}): ${r.rule}` });
         continue;
       }
-      if (verdict !== true) problems.push({ path: [...path, ...r.fieldPath], message: ruleMessage(r, value, verdict) });
+      if (verdict !== true)
+        problems.push({ path: [...path, ...r.fieldPath], message: ruleMessage(r, value, s, verdict) });
     }
     problems.push(...listTypeProblems(s, value, path));
     if (isObject(value)) {
@@ -235,11 +235,11 @@ interface CrdManifest {
   };
 }
 
-function ruleMessage(r: CompiledRule, self: unknown, verdict: unknown): string {
+function ruleMessage(r: CompiledRule, self: unknown, s: Schema, verdict: unknown): string {
   if (typeof verdict !== 'boolean') return `rule did not evaluate to a boolean: ${r.rule}`;
   if (r.messageExpression) {
     try {
-      const m = r.messageExpression.evaluate({ self });
+      const m = r.messageExpression.evaluate({ self }, s);
       if (typeof m === 'string' && m.trim()) return m;
     } catch {
       // the API server falls back to message as well
