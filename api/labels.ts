@@ -24,6 +24,11 @@ export function tenantOf(labels: Record<string, string> | undefined): string {
   return labels?.[TENANT_LABEL] || 'default';
 }
 
+/** Whether an object belongs to `tenant`: the one filter every part of an operator applies to CRs. */
+export function inTenant(tenant: string): (obj: { metadata?: { labels?: Record<string, string> } }) => boolean {
+  return (obj) => tenantOf(obj.metadata?.labels) === tenant;
+}
+
 /** Labels that select a workload's pods (stable for the workload's life: never add to these). */
 export function selectorLabels(workload: string): Record<string, string> {
   return { [WORKLOAD_LABEL]: workload };

@@ -91,14 +91,14 @@ describe('status: decoding', () => {
     );
   });
 
-  test('failovers come newest first; nulls become blanks', () => {
+  test('failovers come newest first; missing values stay null', () => {
     const f = decodeFailovers(envelope(failoversBody));
     assert.deepEqual(
       f.map((x) => x.epoch),
       [7, 6, 5],
     );
-    assert.equal(f[2]!.from, '');
-    assert.equal(f[2]!.durationMs, undefined);
+    assert.equal(f[2]!.from, null);
+    assert.equal(f[2]!.durationMs, null);
   });
 
   test('an older operator without our fields still decodes', () => {
@@ -197,6 +197,7 @@ describe('status: the summary', () => {
       to: 'y',
       epoch: 20 - i,
       durationMs: 10,
+      observedBy: 'observed' as const,
     }));
     const out = formatStatus(report({ failovers: many }), NOW);
     assert.match(out, /^Recent failovers \(5 of 8\)$/m);

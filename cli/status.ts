@@ -2,7 +2,8 @@
 // its readiness, the workloads and the recent failovers, and prints a summary. Fetching is at
 // the edge (fetchStatusReport); decoding and formatting are pure and unit-tested.
 import { redactUrl } from '../config/config.ts';
-import { formatUptime } from '../server/status-tracker.ts';
+import { formatGoDuration } from '../runtime/duration.ts';
+import type { FailoverEntry } from '../server/event-hub.ts';
 
 /** Leadership and identity, from /api/status (K8 Highlander's fields plus ours). */
 export interface StatusData {
@@ -38,15 +39,6 @@ export interface LockStoreInfo {
   address: string;
   reachable: boolean | undefined;
   lastError: string;
-}
-
-/** One leadership change, from /api/failovers. */
-export interface FailoverEntry {
-  at: string;
-  from: string;
-  to: string;
-  epoch: number | undefined;
-  durationMs: number | undefined;
 }
 
 /** Everything `status` shows. */
@@ -211,15 +203,18 @@ export function decodeReady(body: unknown, code: number): { ready: boolean; reas
 export function decodeFailovers(data: unknown): FailoverEntry[] {
   if (!Array.isArray(data)) return [];
   return data
-    .map((v) => {
-      const f = obj(v);
-      return {
+    .map(obj)
+    .filter((f) => typeof f.epoch === 'number') // an entry without its epoch is not one of ours
+    .map((f) => {
+      const entry: FailoverEntry = {
         at: text(f.at),
-        from: text(f.from),
+        from: typeof f.from === 'string' && f.from ? f.from : null,
         to: text(f.to),
-        epoch: typeof f.epoch === 'number' ? f.epoch : undefined,
-        durationMs: typeof f.durationMs === 'number' ? f.durationMs : undefined,
+        epoch: f.epoch as number,
+        durationMs: typeof f.durationMs === 'number' ? f.durationMs : null,
+        observedBy: f.observedBy === 'self' ? 'self' : 'observed',
       };
+      return entry;
     })
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
 }
@@ -280,7 +275,7 @@ export function formatStatus(r: StatusReport, now: number): string {
             `${f.at} (${ago(f.at, now)})`,
             f.from || '-',
             f.to || '-',
-            f.epoch === undefined ? '-' : String(f.epoch),
+            String(f.epoch),
             duration(f.durationMs),
           ]),
         ]),
@@ -318,11 +313,11 @@ export function ago(iso: string, now: number): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return 'unknown time';
   const ms = now - t;
-  return ms < 0 ? `in ${formatUptime(-ms)}` : `${formatUptime(ms)} ago`;
+  return ms < 0 ? `in ${formatGoDuration(-ms)}` : `${formatGoDuration(ms)} ago`;
 }
 
-function duration(ms: number | undefined): string {
-  if (ms === undefined) return '-';
+function duration(ms: number | null): string {
+  if (ms === null) return '-';
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 

@@ -9,7 +9,8 @@ import type { WorkloadsConfig } from '../config/config.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { configWorkloadCRs } from '../controllers/config-file/config-workloads.ts';
 import { formatPath, locate, validateManifests } from '../validate/cr-validate.ts';
-import type { CrValidator, DocResult, Segment } from '../validate/cr-validate.ts';
+import type { Segment } from '../runtime/values.ts';
+import type { CrValidator, DocResult } from '../validate/cr-validate.ts';
 
 /** What to validate. */
 export interface ValidateOptions {

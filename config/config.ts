@@ -7,26 +7,10 @@ import type { ErrorObject } from 'ajv';
 import YAML from 'yaml';
 import type { Backend } from '../locks/lock-store.ts';
 import { parseDuration } from '../runtime/duration.ts';
+import { pointerPath, uniqueBy, valueAt } from '../runtime/values.ts';
 import type { LeaderTimings } from '../election/timings.ts';
 import { DEFAULT_TIMINGS, timingProblems } from '../election/timings.ts';
-
-/** Redis lock-store settings. */
-export interface RedisSettings {
-  addr: string;
-  username?: string;
-  password?: string;
-  db: number;
-  tls: boolean;
-}
-
-/** Cloud Spanner lock-store settings. */
-export interface SpannerSettings {
-  projectID: string;
-  instanceID: string;
-  databaseID: string;
-  /** host:port of the emulator (SPANNER_EMULATOR_HOST), for tests and local runs. */
-  emulatorHost?: string;
-}
+import type { RedisSettings, SpannerSettings } from '../election/store-factory.ts';
 
 /** Config-file workloads, as written (validated by the schema; turned into CRs by the operator). */
 export interface WorkloadsConfig {
@@ -183,7 +167,7 @@ export function parseConfig(
     fromEnv.set(path.join('.'), name);
   }
   if (!validate(merged)) {
-    throw new ConfigError(dedupe((validate.errors ?? []).map((e) => describe(e, merged, fromEnv))), origin);
+    throw new ConfigError(uniqueBy((validate.errors ?? []).map((e) => describe(e, merged, fromEnv))), origin);
   }
   const c = merged as RawConfig;
   const problems: string[] = [];
@@ -353,7 +337,7 @@ function describe(e: ErrorObject, root: unknown, fromEnv: Map<string, string>): 
   if (e.keyword === 'required') return `${join(path, String(params.missingProperty))}: is required`;
   const env = fromEnv.get(path);
   const where = env ? `${path} (from ${env})` : path || '(top level)';
-  const value = valueAt(root, e.instancePath);
+  const value = valueAt(root, pointerPath(e.instancePath));
   const got = SECRET_PATHS.has(path) ? '' : ` (got ${JSON.stringify(value)})`;
   switch (e.keyword) {
     case 'enum':
@@ -382,16 +366,6 @@ export function pointerToPath(pointer: string): string {
 }
 
 const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
-
-function valueAt(root: unknown, pointer: string): unknown {
-  let v: unknown = root;
-  for (const p of pointer.split('/').slice(1)) v = (v as Record<string, unknown> | undefined)?.[p];
-  return v;
-}
-
-function dedupe(xs: string[]): string[] {
-  return [...new Set(xs)];
-}
 
 function durationOr(text: string | undefined, fallback: number): number {
   return text === undefined ? fallback : (parseDuration(text) ?? fallback);

@@ -1,4 +1,5 @@
 // Leader-election timings and the rules between them (the same rules as client-go's elector).
+import { formatDuration } from '../runtime/duration.ts';
 
 /** How long a hold lasts, how long a leader keeps trying to renew, and how often it renews. */
 export interface LeaderTimings {
@@ -25,8 +26,6 @@ export class TimingError extends Error {
   override readonly name = 'TimingError';
 }
 
-const fmt = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
-
 /**
  * The problems with `t`, one message per broken rule, each naming the settings at fault
  * (an empty list when the timings are usable).
@@ -40,12 +39,12 @@ export function timingProblems(t: LeaderTimings): string[] {
   if (problems.length) return problems;
   if (t.leaseDurationMs <= t.renewDeadlineMs) {
     problems.push(
-      `leaseDuration (${fmt(t.leaseDurationMs)}) must be greater than renewDeadline (${fmt(t.renewDeadlineMs)})`,
+      `leaseDuration (${formatDuration(t.leaseDurationMs)}) must be greater than renewDeadline (${formatDuration(t.renewDeadlineMs)})`,
     );
   }
   if (t.renewDeadlineMs <= t.retryPeriodMs * JITTER_FACTOR) {
     problems.push(
-      `renewDeadline (${fmt(t.renewDeadlineMs)}) must be greater than retryPeriod (${fmt(t.retryPeriodMs)}) × ${JITTER_FACTOR}`,
+      `renewDeadline (${formatDuration(t.renewDeadlineMs)}) must be greater than retryPeriod (${formatDuration(t.retryPeriodMs)}) × ${JITTER_FACTOR}`,
     );
   }
   return problems;

@@ -2,14 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Logger } from './logger.ts';
+import type { Log, Logger } from './logger.ts';
 import { FakeClock } from './fake-clock.ts';
-import type { InformerLog, InformerOptions, ListResult, WatchFn } from './informer.ts';
-import { Informer, backoffMs, diffList, pickWatchTimeout } from './informer.ts';
+import type { InformerOptions, ListResult, WatchFn } from './informer.ts';
+import { Informer } from './informer.ts';
+import { backoffMs, pickWatchTimeout } from './backoff.ts';
+import { diffList } from './list-diff.ts';
 import type { ObjectKey } from './types.ts';
 
 // pino's logger must fit the informer's logger interface (checked by the compiler).
-const _pinoFits = (l: Logger): InformerLog => l;
+const _pinoFits = (l: Logger): Log => l;
 void _pinoFits;
 
 function obj(name: string, rv: string): KubernetesObject {
@@ -127,7 +129,12 @@ function harness(opts: Partial<InformerOptions<KubernetesObject>> = {}): Harness
   const warnings: string[] = [];
   const lists = { value: 0 };
   const listResults: (ListResult<KubernetesObject> | Error)[] = [{ items: [], metadata: { resourceVersion: '10' } }];
-  const log: InformerLog = { warn: (_o, msg) => warnings.push(msg), info: () => undefined, debug: () => undefined };
+  const log: Log = {
+    warn: (_o, msg) => warnings.push(msg),
+    info: () => undefined,
+    debug: () => undefined,
+    error: () => undefined,
+  };
   const informer = new Informer<KubernetesObject>({
     kubeConfig: new KubeConfig(),
     path: '/api/v1/namespaces/ns/configmaps',

@@ -13,13 +13,9 @@ import type { Clock, TimerHandle } from './clock.ts';
 import { sleep, systemClock } from './clock.ts';
 import type { InformerHandlers, ObjectCache, ObjectKey } from './types.ts';
 import { keyOf } from './types.ts';
-
-/** The logger an informer writes to; pino's Logger fits. */
-export interface InformerLog {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
+import { backoffMs, pickWatchTimeout } from './backoff.ts';
+import { diffList } from './list-diff.ts';
+import type { Log } from './logger.ts';
 
 /** What a list call returns; client-node's `V1...List` types fit. */
 export interface ListResult<T> {
@@ -52,7 +48,7 @@ export interface InformerOptions<T extends KubernetesObject> {
   /** Names the informer in logs and metrics. */
   name: string;
   clock?: Clock;
-  log?: InformerLog;
+  log?: Log;
   /** Range of the random server-side watch timeout, in seconds (default [300, 600], as client-go). */
   watchTimeoutSeconds?: readonly [number, number];
   /** How long past its server-side timeout a silent watch is given before it counts as stalled (default 60 s). */
@@ -84,47 +80,6 @@ export interface InformerStats {
   lastError: unknown;
 }
 
-/** Nominal first and last retry delays after failures; actual delays are up to 25 % shorter. */
-export const BACKOFF_MS = { initial: 200, max: 30_000, jitter: 0.25 } as const;
-
-/** The delay before retry number `failures` (1, 2, …): doubling from 200 ms to 30 s, jittered down by `random`. */
-export function backoffMs(failures: number, random: number): number {
-  const nominal = Math.min(BACKOFF_MS.max, BACKOFF_MS.initial * 2 ** Math.max(0, failures - 1));
-  return nominal * (1 - BACKOFF_MS.jitter * random);
-}
-
-/** A whole number of seconds in `[min, max]`, picked by `random` in [0, 1). */
-export function pickWatchTimeout([min, max]: readonly [number, number], random: number): number {
-  return Math.min(max, min + Math.floor(random * (max - min + 1)));
-}
-
-/** How a re-list differs from the cache. */
-export interface ListDiff<T> {
-  added: T[];
-  /** Objects whose resourceVersion changed, as [old, new]. */
-  updated: [T, T][];
-  /** Cached objects that the list no longer has. */
-  deleted: T[];
-}
-
-/** Compares a fresh list with the cache; an object whose resourceVersion is unchanged is not an update. */
-export function diffList<T extends KubernetesObject>(
-  cache: ReadonlyMap<ObjectKey, T>,
-  items: readonly T[],
-): ListDiff<T> {
-  const diff: ListDiff<T> = { added: [], updated: [], deleted: [] };
-  const seen = new Set<ObjectKey>();
-  for (const obj of items) {
-    const key = keyOf(obj);
-    seen.add(key);
-    const old = cache.get(key);
-    if (old === undefined) diff.added.push(obj);
-    else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) diff.updated.push([old, obj]);
-  }
-  for (const [key, old] of cache) if (!seen.has(key)) diff.deleted.push(old);
-  return diff;
-}
-
 /** How one watch request ended. */
 interface WatchOutcome {
   end: 'ended' | 'gone' | 'stalled' | 'error' | 'stopped';
@@ -138,10 +93,11 @@ interface WatchOutcome {
 const SHORT_WATCH_MS = 1000;
 
 /** The default logger: warnings to stderr, the rest dropped. */
-const stderrLog: InformerLog = {
+const stderrLog: Log = {
   warn: (obj, msg) => console.warn(msg, obj),
   info: () => undefined,
   debug: () => undefined,
+  error: (obj, msg) => console.error(msg, obj),
 };
 
 /**
@@ -155,7 +111,7 @@ export class Informer<T extends KubernetesObject> implements ObjectCache<T> {
   readonly #listFn: (opts: ListOptions) => Promise<ListResult<T>>;
   readonly #labelSelector: string | undefined;
   readonly #clock: Clock;
-  readonly #log: InformerLog;
+  readonly #log: Log;
   readonly #timeoutRange: readonly [number, number];
   readonly #stallMarginMs: number;
   readonly #listTimeoutMs: number;

@@ -4,6 +4,14 @@ import type { Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
+/** What a component writes its logs to (fields, then a message): pino's Logger fits, and so does a test's recorder. */
+export interface Log {
+  debug(fields: object, msg: string): void;
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
 /** Paths whose values never reach a log line. */
 const REDACT = ['password', '*.password', 'databaseURL', '*.databaseURL', 'redis.password', 'token', '*.token'];
 

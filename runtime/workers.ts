@@ -1,5 +1,5 @@
 // Leader-gated workers: take keys from a queue and reconcile them while the signal holds.
-import type { Logger } from 'pino';
+import type { Log } from './logger.ts';
 import type { ReconcileObserver } from './metrics.ts';
 import type { Reconciler } from './types.ts';
 import { TerminalError } from './types.ts';
@@ -13,7 +13,7 @@ export interface WorkerOptions {
   epoch: number;
   /** Aborts when leadership ends: workers stop taking keys and in-flight passes see it. */
   signal: AbortSignal;
-  log: Pick<Logger, 'warn' | 'error' | 'debug'>;
+  log: Log;
   observer?: ReconcileObserver;
 }
 

@@ -5,6 +5,8 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Registry } from 'prom-client';
+import { aborted } from '../runtime/manager.ts';
+import type { Runnable } from '../runtime/manager.ts';
 import type { EventHub, FailoverEntry } from './event-hub.ts';
 
 /** What the HTTP handlers read. */
@@ -204,6 +206,32 @@ export function createApp(deps: HttpDeps): express.Express {
   };
   app.use(onError);
   return app;
+}
+
+/**
+ * Listens on host:port (port 0 picks a free one); resolves with the bound port and a manager
+ * part that closes the server when the manager stops (it serves on every replica).
+ */
+export async function serveHttp(
+  app: express.Express,
+  host: string,
+  port: number,
+): Promise<{ port: number; runnable: Runnable }> {
+  const { server, port: bound } = await listen(app, host, port);
+  return {
+    port: bound,
+    runnable: {
+      name: 'http',
+      needsLeadership: false,
+      async run({ signal }) {
+        await aborted(signal);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      },
+    },
+  };
 }
 
 /** Listens on host:port (port 0 picks a free one) and resolves with the bound port. */

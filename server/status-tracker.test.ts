@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StatusTracker, formatUptime } from './status-tracker.ts';
+import { formatGoDuration } from '../runtime/duration.ts';
+import { StatusTracker } from './status-tracker.ts';
 
 test('a follower sees the leader; after a takeover it leads and counts the failover', () => {
   let now = Date.parse('2026-01-01T00:00:00Z');
@@ -25,7 +26,7 @@ test('a follower sees the leader; after a takeover it leads and counts the failo
 });
 
 test('uptime is printed like a Go duration', () => {
-  assert.equal(formatUptime(0), '0s');
-  assert.equal(formatUptime(3_723_000), '1h2m3s');
-  assert.equal(formatUptime(3_600_000), '1h0m0s');
+  assert.equal(formatGoDuration(0), '0s');
+  assert.equal(formatGoDuration(3_723_000), '1h2m3s');
+  assert.equal(formatGoDuration(3_600_000), '1h0m0s');
 });

@@ -1,5 +1,6 @@
 // What this replica knows about leadership, in the shape K8 Highlander's /status answers with.
 import type { GateObserver } from '../election/leader-gate.ts';
+import { formatGoDuration } from '../runtime/duration.ts';
 
 /** The leadership part of `/status`. */
 export interface LeadershipStatus {
@@ -65,7 +66,7 @@ export class StatusTracker {
       isLeader: this.#leaderSince !== null,
       leaderSince: iso(this.#leaderSince),
       lastLeaderTransition: iso(this.#lastTransition),
-      uptime: formatUptime(this.#now() - this.#startedAt),
+      uptime: formatGoDuration(this.#now() - this.#startedAt),
       leaderID: this.identity,
       currentLeader: this.#current,
       lastLeader: this.#last,
@@ -85,14 +86,4 @@ export class StatusTracker {
     if (this.#current) this.#last = this.#current;
     this.#current = holder;
   }
-}
-
-/** "1h2m3s", as Go prints a duration rounded to the second. */
-export function formatUptime(ms: number): string {
-  let s = Math.floor(ms / 1000);
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { WORKLOAD_KINDS } from '../api/types.ts';
-import { byName, findWorkload, formatAge, podViews } from './workload-summary.ts';
+import { formatAge } from '../runtime/duration.ts';
+import { byName, findWorkload, podViews } from './workload-summary.ts';
 import type { WorkloadSummary } from './workload-summary.ts';
 
 const w = (kind: WorkloadSummary['kind'], namespace: string, name: string): WorkloadSummary => ({

@@ -4,6 +4,7 @@ import type { Workload, WorkloadKind, WorkloadType } from '../api/types.ts';
 import type { V1Pod } from '@kubernetes/client-node';
 import { WORKLOAD_LABEL, epochOf } from '../api/labels.ts';
 import type { WorkloadView } from './event-hub.ts';
+import { formatAge } from '../runtime/duration.ts';
 import type { ObjectCache } from '../runtime/types.ts';
 
 /** One workload in /api/workloads and /status's workloadStatus. */
@@ -149,19 +150,4 @@ export function podViews(
       };
     })
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-}
-
-/** "3d4h", "2h5m", "4m3s", "9s", as kubectl shows an age. */
-export function formatAge(ms: number): string {
-  let s = Math.max(0, Math.round(ms / 1000));
-  const d = Math.floor(s / 86_400);
-  s -= d * 86_400;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  if (d > 0) return `${d}d${h}h`;
-  if (h > 0) return `${h}h${m}m`;
-  if (m > 0) return `${m}m${s}s`;
-  return `${s}s`;
 }

@@ -14,9 +14,9 @@ import type { WorkloadKind } from '../api/types.ts';
 import { API_VERSION, GROUP } from '../api/labels.ts';
 import { CelEvalError, CelUnsupported, compileCel } from './cel-program.ts';
 import type { CelProgram } from './cel-program.ts';
+import { uniqueBy, valueAt } from '../runtime/values.ts';
+import type { Segment } from '../runtime/values.ts';
 
-/** One step of a path into an object: a key or a list index. */
-export type Segment = string | number;
 
 /** One problem with one object, at a path inside it. */
 export interface CrProblem {
@@ -160,7 +160,10 @@ export class CrValidator {
     if (blocking)
       problems.push({ path: [], message: 'validation rules were not checked because of the type errors above' });
     else problems.push(...this.#runRules(kind, kind.schema, data, []));
-    return dedupe(problems).map((p) => ({ path: p.path, message: stripPrefix(formatPath(p.path), p.message) }));
+    return uniqueBy(problems, (p) => `${formatPath(p.path)}\n${p.message}`).map((p) => ({
+      path: p.path,
+      message: stripPrefix(formatPath(p.path), p.message),
+    }));
   }
 
   #compileRules(kind: WorkloadKind, s: Schema, path: string, out: Map<Schema, CompiledRule[]>): void {
@@ -381,12 +384,6 @@ function pointerToSegments(pointer: string, data: unknown): Segment[] {
     v = (v as Record<string, unknown> | undefined)?.[seg as string];
   }
   return out;
-}
-
-function valueAt(data: unknown, path: readonly Segment[]): unknown {
-  let v = data;
-  for (const s of path) v = isObject(v) || Array.isArray(v) ? (v as Record<string, unknown>)[s as string] : undefined;
-  return v;
 }
 
 // ---- list types ----
@@ -623,14 +620,4 @@ function isSensitive(path: readonly Segment[]): boolean {
 function show(v: unknown): string {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
-
-function dedupe(problems: CrProblem[]): CrProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const k = `${formatPath(p.path)}\n${p.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }

@@ -10,7 +10,7 @@ import { GROUP } from '../../api/labels.ts';
 import type { WorkloadProcess } from '../../api/types.ts';
 import type { KindDriver } from '../shared/workload-reconciler.ts';
 import { desiredPod, podName } from './desired.ts';
-import { observeProcess } from './observe.ts';
+import { observeProcess, restartsOf } from './observe.ts';
 import type { ProcessStatusFields } from './observe.ts';
 
 /** Annotation on the pod: a hash of the spec it was made from (pods cannot be updated in place). */
@@ -32,11 +32,6 @@ export function replaceReason(pod: Readonly<V1Pod>, wantedHash: string, restartP
 
 /** The reason a process is stopped for good: it restarted more often than `maxRestarts`. */
 export const MAX_RESTARTS_REASON = 'MaxRestartsExceeded';
-
-/** Container restarts of the pod, as the kubelet counts them. */
-export function restartsOf(pod: Readonly<V1Pod> | undefined): number {
-  return (pod?.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
-}
 
 /** Whether this generation's status says the process was given up. */
 function statusGaveUp(cr: Readonly<WorkloadProcess>): boolean {

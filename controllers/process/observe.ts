@@ -6,6 +6,11 @@ import type { KindObservation } from '../shared/status.ts';
 /** Process-specific status fields. */
 export type ProcessStatusFields = Pick<WorkloadProcessStatus, 'podName' | 'restarts'>;
 
+/** Container restarts of the pod, as the kubelet counts them. */
+export function restartsOf(pod: Readonly<V1Pod> | undefined): number {
+  return (pod?.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
+}
+
 /** The observation of a process from its pod (undefined: no pod yet). */
 export function observeProcess(pod: V1Pod | undefined, restartPolicy: string): KindObservation<ProcessStatusFields> {
   if (!pod) {
@@ -22,7 +27,7 @@ export function observeProcess(pod: V1Pod | undefined, restartPolicy: string): K
   }
   const fields = {
     podName: pod.metadata?.name ?? '',
-    restarts: (pod.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0),
+    restarts: restartsOf(pod),
   };
   const phase = pod.status?.phase ?? 'Pending';
   const podReady = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;

@@ -3,12 +3,16 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION } from '../../api/labels.ts';
+import type { EventReason } from '../../api/reasons.ts';
+
+/** The CR an event is about. */
+export type EventSubject = { kind: string; metadata: { name: string; namespace: string; uid: string } };
 
 /** Records an event about a CR; never throws and never blocks the reconcile. */
 export type EventRecorder = (
-  cr: { kind: string; metadata: { name: string; namespace: string; uid: string } },
+  cr: EventSubject,
   type: 'Normal' | 'Warning',
-  reason: string,
+  reason: EventReason,
   message: string,
 ) => void;
 

@@ -3,21 +3,14 @@
 // each child), then the status, written once at the end and only when it changed.
 import { ApiException } from '@kubernetes/client-node';
 import { tenantOf } from '../../api/labels.ts';
-import type { ChangeReason, EventReason, Outcome, RefusalReason } from '../../api/reasons.ts';
+import type { ChangeReason, Outcome, RefusalReason } from '../../api/reasons.ts';
 import type { CommonWorkloadStatus, Workload } from '../../api/types.ts';
 import type { ObjectCache, ReconcileRequest, ReconcileResult, Reconciler } from '../../runtime/types.ts';
 import type { ChildWriter } from './apply.ts';
+import type { EventRecorder } from './events.ts';
 import type { KindObservation } from './status.ts';
 import { buildStatus, canonicalJson, statusChanged } from './status.ts';
 import type { StatusWriter } from './status-writer.ts';
-
-/** Tells about one transition of a CR (child created, repaired, stalled, leader changed). */
-export type RecordEvent<W extends Workload = Workload> = (
-  cr: W,
-  type: 'Normal' | 'Warning',
-  reason: EventReason,
-  message: string,
-) => void;
 
 /** What every pass needs besides the key. */
 export interface WorkloadDeps<W extends Workload> {
@@ -30,7 +23,7 @@ export interface WorkloadDeps<W extends Workload> {
   leader: string;
   now?: () => Date;
   /** Tells about transitions; optional. */
-  record?: RecordEvent<W>;
+  record?: EventRecorder;
 }
 
 /** What a step changed: one change, several (steps run together), or nothing. */

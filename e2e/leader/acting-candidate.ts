@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/config.ts';
 import { loadKubeConfig } from '../../runtime/kubeconfig.ts';
 import { LeaderGate } from '../../election/leader-gate.ts';
 import { createLockStore } from '../../election/store-factory.ts';
-import { holderIdentity } from '../../operator/run.ts';
+import { holderIdentity } from '../../election/identity.ts';
 
 const actLog = process.argv[2];
 if (!actLog) throw new Error('usage: acting-candidate.ts ACT_LOG');

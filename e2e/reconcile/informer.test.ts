@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import type { InformerLog, InformerOptions, WatchFn } from '../../runtime/informer.ts';
+import type { InformerOptions, WatchFn } from '../../runtime/informer.ts';
+import type { Log } from '../../runtime/logger.ts';
 import { Informer } from '../../runtime/informer.ts';
 import { createTestNamespace, loadKubeConfig, repoRoot, waitFor } from '../../testkit/kube.ts';
 import type { TestNamespace } from '../../testkit/kube.ts';
@@ -58,7 +59,12 @@ function configMapInformer(label: string, opts: Partial<InformerOptions<V1Config
   const updates: [V1ConfigMap, V1ConfigMap][] = [];
   const warnings: string[] = [];
   let lists = 0;
-  const log: InformerLog = { warn: (_o, msg) => warnings.push(msg), info: () => undefined, debug: () => undefined };
+  const log: Log = {
+    warn: (_o, msg) => warnings.push(msg),
+    info: () => undefined,
+    debug: () => undefined,
+    error: () => undefined,
+  };
   const informer = new Informer<V1ConfigMap>({
     kubeConfig: kc,
     name: `cm-${label}`,

@@ -1,0 +1,114 @@
+// The four kinds' controllers: for each, the kind's driver behind the shared reconcile story, a
+// queue fed by the kind's CRs (spec, labels or deletion changed; this tenant's only) and by its
+// children (a child's change enqueues its owner), and leader-gated workers.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import { API_VERSION, inTenant } from '../api/labels.ts';
+import { KINDS } from '../api/types.ts';
+import type { Workload, WorkloadKind } from '../api/types.ts';
+import { Controller } from '../runtime/controller.ts';
+import {
+  anyOf,
+  deletionChanged,
+  enqueueObject,
+  enqueueOwner,
+  generationChanged,
+  labelsChanged,
+} from '../runtime/handlers.ts';
+import type { Log } from '../runtime/logger.ts';
+import { reconcileMetrics, workqueueMetrics } from '../runtime/metrics.ts';
+import type { ReconcileObserver } from '../runtime/metrics.ts';
+import { keyOf } from '../runtime/types.ts';
+import type { GroupMember } from '../runtime/informer-group.ts';
+import { WorkQueue } from '../runtime/workqueue.ts';
+import type { WorkloadCaches } from './caches.ts';
+import { cronJobDriver } from './cronjob/driver.ts';
+import { persistentDriver } from './persistent/driver.ts';
+import { processDriver } from './process/driver.ts';
+import { serviceDriver } from './service/driver.ts';
+import { childWriter } from './shared/apply.ts';
+import type { EventRecorder } from './shared/events.ts';
+import { statusWriter } from './shared/status-writer.ts';
+import type { KindDriver } from './shared/workload-reconciler.ts';
+import { workloadReconciler } from './shared/workload-reconciler.ts';
+
+/** Settings of the workload controllers. */
+export interface WorkloadControllerOptions {
+  kubeConfig: KubeConfig;
+  caches: WorkloadCaches;
+  tenant: string;
+  /** This replica's lock identity, written into every status. */
+  identity: string;
+  /** Records each transition (an Event on the CR, plus whatever the caller adds). */
+  record: EventRecorder;
+  log: Log;
+  registry: Registry;
+  /** Workers per kind (default 8). */
+  workers?: number;
+  /** Told of every failed pass that the end of leadership did not cut short. */
+  onReconcileError?: (kind: WorkloadKind, key: string, terminal: boolean) => void;
+}
+
+/** The kind's driver over its children's caches. */
+function driverFor(
+  kind: WorkloadKind,
+  c: WorkloadCaches,
+  writer: ReturnType<typeof childWriter>,
+): KindDriver<Workload, object> {
+  const drivers = {
+    WorkloadProcess: () => processDriver(c.pods, writer),
+    WorkloadCronJob: () => cronJobDriver(c.cronJobs, writer),
+    WorkloadService: () => serviceDriver(c.deployments, c.services, writer),
+    WorkloadPersistent: () => persistentDriver(c.statefulSets, c.services, writer),
+  };
+  return drivers[kind]();
+}
+
+/** One controller per kind, watching its CRs and its children. */
+export function createWorkloadControllers(o: WorkloadControllerOptions): Controller[] {
+  const writer = childWriter(o.kubeConfig);
+  const status = statusWriter(o.kubeConfig);
+  const ours = inTenant(o.tenant);
+  const { pods, services, deployments, statefulSets, cronJobs } = o.caches;
+  const children = [pods, services, deployments, statefulSets, cronJobs] as GroupMember<KubernetesObject>[];
+  return KINDS.map((kind) => {
+    const crs = o.caches.crs[kind];
+    const reconciler = workloadReconciler(driverFor(kind, o.caches, writer), {
+      crs,
+      writer,
+      status,
+      tenant: o.tenant,
+      leader: o.identity,
+      record: o.record,
+    });
+    const controller = new Controller({
+      name: kind,
+      queue: new WorkQueue({ observer: workqueueMetrics(o.registry, kind) }),
+      reconciler,
+      workers: o.workers ?? 8,
+      // Takeover resync: a new leader looks at every CR of its tenant once.
+      resync: () => crs.list().filter(ours).map(keyOf),
+      log: o.log,
+      observer: withErrorHook(reconcileMetrics(o.registry, kind), (key, terminal) =>
+        o.onReconcileError?.(kind, key, terminal),
+      ),
+    });
+    // Our own status writes come back as updates too: only spec, label and deletion changes count.
+    controller.watch(crs, enqueueObject(ours, anyOf(generationChanged, labelsChanged, deletionChanged)));
+    for (const cache of children) controller.watch(cache, enqueueOwner(API_VERSION, kind));
+    return controller;
+  });
+}
+
+/** The reconcile observer, also calling `onError` for each failed pass that leadership did not cut short. */
+function withErrorHook(obs: ReconcileObserver, onError: (key: string, terminal: boolean) => void): ReconcileObserver {
+  return {
+    workerStarted: () => obs.workerStarted(),
+    workerStopped: () => obs.workerStopped(),
+    reconciled: (info) => {
+      obs.reconciled(info);
+      if (info.outcome === 'error' && !info.aborted && info.key !== undefined)
+        onError(info.key, info.terminal ?? false);
+    },
+  };
+}

@@ -1,0 +1,10 @@
+// The identity a candidate holds the lock under.
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The configured id plus a random suffix, so two replicas given the same id (one ConfigMap for
+ * all) can never both believe they hold the lock.
+ */
+export function holderIdentity(id: string): string {
+  return `${id}_${randomBytes(4).toString('hex')}`;
+}
