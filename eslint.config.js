@@ -3,8 +3,11 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+import { boundaries } from './scripts/lint-boundaries.mjs';
+
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.cluster/**', 'dist/**', 'charts/**'] },
+  // Declaration files (of the .mjs helpers) are checked by tsc, not linted.
+  { ignores: ['node_modules/**', '.cluster/**', 'dist/**', 'charts/**', '**/*.d.mts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -35,6 +38,7 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  ...boundaries,
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -17,7 +17,6 @@ import type { CelProgram } from './cel-program.ts';
 import { uniqueBy, valueAt } from '../runtime/values.ts';
 import type { Segment } from '../runtime/values.ts';
 
-
 /** One problem with one object, at a path inside it. */
 export interface CrProblem {
   path: Segment[];
