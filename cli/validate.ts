@@ -8,9 +8,10 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { WorkloadsConfig } from '../config/config.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { configWorkloadCRs } from '../controllers/config-file/config-workloads.ts';
-import { formatPath, locate, validateManifests } from '../validate/cr-validate.ts';
+import { formatPath, locate, validateManifests } from '../validate/manifests.ts';
 import type { Segment } from '../runtime/values.ts';
-import type { CrValidator, DocResult } from '../validate/cr-validate.ts';
+import type { CrValidator } from '../validate/cr-validate.ts';
+import type { DocResult } from '../validate/manifests.ts';
 
 /** What to validate. */
 export interface ValidateOptions {

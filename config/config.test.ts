@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ConfigError, loadConfig, parseConfig, pointerToPath, redactConfig } from './config.ts';
+import { ConfigError, loadConfig, parseConfig } from './config.ts';
+import { redactConfig } from './redact.ts';
+import { pointerToPath } from './schema-errors.ts';
 
 const seedDir = new URL('../testkit/fixtures/seed/', import.meta.url);
 const defaults = { id: 'host-1' };

@@ -1,13 +1,14 @@
 // Configuration: K8 Highlander's file keys and HIGHLANDER_* variables, plus ours, checked
-// against config.schema.json. This is the only module that reads process.env.
+// against config.schema.json. Only this module (and env.ts, its table of variables) reads the environment.
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Ajv2019 } from 'ajv/dist/2019.js';
-import type { ErrorObject } from 'ajv';
 import YAML from 'yaml';
 import type { Backend } from '../locks/lock-store.ts';
 import { parseDuration } from '../runtime/duration.ts';
-import { pointerPath, uniqueBy, valueAt } from '../runtime/values.ts';
+import { uniqueBy } from '../runtime/values.ts';
+import { applyEnv } from './env.ts';
+import { describeSchemaError } from './schema-errors.ts';
 import type { LeaderTimings } from '../election/timings.ts';
 import { DEFAULT_TIMINGS, timingProblems } from '../election/timings.ts';
 import type { RedisSettings, SpannerSettings } from '../election/store-factory.ts';
@@ -57,39 +58,6 @@ export class ConfigError extends Error {
     super(`invalid configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
-
-type EnvType = 'string' | 'int' | 'bool' | 'list';
-/** Variables and the setting each overrides (K8 Highlander's names, then ours). */
-export const ENV_OVERRIDES: readonly (readonly [string, readonly string[], EnvType])[] = [
-  ['HIGHLANDER_ID', ['id'], 'string'],
-  ['HIGHLANDER_TENANT', ['tenant'], 'string'],
-  ['HIGHLANDER_PORT', ['port'], 'int'],
-  ['HIGHLANDER_NAMESPACE', ['namespace'], 'string'],
-  ['HIGHLANDER_STORAGE_TYPE', ['storageType'], 'string'],
-  ['HIGHLANDER_REDIS_ADDR', ['redis', 'addr'], 'string'],
-  ['HIGHLANDER_REDIS_PASSWORD', ['redis', 'password'], 'string'],
-  ['HIGHLANDER_REDIS_DB', ['redis', 'db'], 'int'],
-  ['HIGHLANDER_DATABASE_URL', ['databaseURL'], 'string'],
-  ['HIGHLANDER_KUBECONFIG', ['cluster', 'kubeconfig'], 'string'],
-  ['HIGHLANDER_CLUSTER_NAME', ['cluster', 'name'], 'string'],
-  ['HIGHLANDER_SPANNER_PROJECT_ID', ['spanner', 'projectID'], 'string'],
-  ['HIGHLANDER_SPANNER_INSTANCE_ID', ['spanner', 'instanceID'], 'string'],
-  ['HIGHLANDER_SPANNER_DATABASE_ID', ['spanner', 'databaseID'], 'string'],
-  ['HIGHLANDER_LOG_LEVEL', ['logLevel'], 'string'],
-  ['HIGHLANDER_REDIS_USERNAME', ['redis', 'username'], 'string'],
-  ['HIGHLANDER_REDIS_TLS', ['redis', 'tls'], 'bool'],
-  ['SPANNER_EMULATOR_HOST', ['spanner', 'emulatorHost'], 'string'],
-  ['HIGHLANDER_LEASE_DURATION', ['leaderElection', 'leaseDuration'], 'string'],
-  ['HIGHLANDER_RENEW_DEADLINE', ['leaderElection', 'renewDeadline'], 'string'],
-  ['HIGHLANDER_RETRY_PERIOD', ['leaderElection', 'retryPeriod'], 'string'],
-  ['HIGHLANDER_LEASE_NAMESPACE', ['leaderElection', 'leaseNamespace'], 'string'],
-  ['HIGHLANDER_HTTP_HOST', ['http', 'host'], 'string'],
-  ['HIGHLANDER_HANDOVER_TOKEN', ['http', 'handoverToken'], 'string'],
-  ['HIGHLANDER_WATCH_NAMESPACES', ['watchNamespaces'], 'list'],
-];
-
-/** Settings whose values never appear in messages. */
-const SECRET_PATHS = new Set(['redis.password', 'databaseURL', 'http.handoverToken']);
 
 const schema = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as object;
 const validate = new Ajv2019({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(
@@ -159,15 +127,12 @@ export function parseConfig(
   const { workloads, ...settings } = structuredClone(raw) as Record<string, unknown>;
   const merged = dropEmptyStrings(settings) as Record<string, unknown>;
   if (workloads !== undefined) merged.workloads = workloads;
-  const fromEnv = new Map<string, string>();
-  for (const [name, path, type] of ENV_OVERRIDES) {
-    const v = env[name];
-    if (v === undefined || v === '') continue;
-    setPath(merged, path, coerce(v, type));
-    fromEnv.set(path.join('.'), name);
-  }
+  const fromEnv = applyEnv(merged, env);
   if (!validate(merged)) {
-    throw new ConfigError(uniqueBy((validate.errors ?? []).map((e) => describe(e, merged, fromEnv))), origin);
+    throw new ConfigError(
+      uniqueBy((validate.errors ?? []).map((e) => describeSchemaError(e, merged, fromEnv))),
+      origin,
+    );
   }
   const c = merged as RawConfig;
   const problems: string[] = [];
@@ -244,27 +209,6 @@ function unwatchedWorkloads(w: WorkloadsConfig, defaultNamespace: string, watche
   return problems;
 }
 
-/** A copy of the configuration that is safe to show: no passwords, no credentials in URLs. */
-export function redactConfig(c: HighlanderConfig): HighlanderConfig {
-  return {
-    ...c,
-    ...(c.redis ? { redis: { ...c.redis, ...(c.redis.password ? { password: '*****' } : {}) } } : {}),
-    ...(c.databaseURL ? { databaseURL: redactUrl(c.databaseURL) } : {}),
-    ...(c.handoverToken ? { handoverToken: '*****' } : {}),
-  };
-}
-
-/** A URL with its password replaced by ***** (unparseable URLs are hidden entirely). */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '*****';
-    return u.toString();
-  } catch {
-    return '<unparseable URL hidden>';
-  }
-}
-
 interface RawConfig {
   id?: string;
   tenant?: string;
@@ -327,69 +271,8 @@ function databaseUrlProblems(url: string): string[] {
   return [];
 }
 
-function describe(e: ErrorObject, root: unknown, fromEnv: Map<string, string>): string {
-  const path = pointerToPath(e.instancePath);
-  const params = e.params as Record<string, unknown>;
-  if (e.keyword === 'additionalProperties' || e.keyword === 'unevaluatedProperties') {
-    const key = String(params.additionalProperty ?? params.unevaluatedProperty);
-    return `${join(path, key)}: unknown setting`;
-  }
-  if (e.keyword === 'required') return `${join(path, String(params.missingProperty))}: is required`;
-  const env = fromEnv.get(path);
-  const where = env ? `${path} (from ${env})` : path || '(top level)';
-  const value = valueAt(root, pointerPath(e.instancePath));
-  const got = SECRET_PATHS.has(path) ? '' : ` (got ${JSON.stringify(value)})`;
-  switch (e.keyword) {
-    case 'enum':
-      return `${where}: must be one of ${(params.allowedValues as unknown[]).join(', ')}${got}`;
-    case 'pattern':
-      if (String(params.pattern).includes('ms|s|m|h'))
-        return `${where}: must be a duration like 15s, 500ms or 1m30s${got}`;
-      if (String(params.pattern).includes('Ki|Mi')) return `${where}: must be a quantity like 100m, 256Mi or 1Gi${got}`;
-      if (path.endsWith('addr')) return `${where}: must be host:port${got}`;
-      if (String(params.pattern).startsWith('^[a-z0-9]')) {
-        return `${where}: must be a DNS-1123 name (lowercase letters, digits and '-')${got}`;
-      }
-      return `${where}: ${e.message ?? 'is invalid'}${got}`;
-    default:
-      return `${where}: ${e.message ?? 'is invalid'}${got}`;
-  }
-}
-
-/** "/workloads/cronJobs/0/schedule" → "workloads.cronJobs[0].schedule". */
-export function pointerToPath(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
-}
-
-const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
-
 function durationOr(text: string | undefined, fallback: number): number {
   return text === undefined ? fallback : (parseDuration(text) ?? fallback);
-}
-
-function coerce(v: string, type: EnvType): unknown {
-  if (type === 'int') return /^-?\d+$/.test(v) ? Number(v) : v;
-  if (type === 'bool') return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v;
-  if (type === 'list')
-    return v
-      .split(',')
-      .map((x) => x.trim())
-      .filter((x) => x !== '');
-  return v;
-}
-
-function setPath(obj: Record<string, unknown>, path: readonly string[], value: unknown): void {
-  let o = obj;
-  for (const k of path.slice(0, -1)) {
-    const next = o[k];
-    if (next === null || typeof next !== 'object') o[k] = {};
-    o = o[k] as Record<string, unknown>;
-  }
-  o[path[path.length - 1]!] = value;
 }
 
 /** K8 Highlander files write "" for "not set" (password: "", kubeconfig: ""). */

@@ -2,7 +2,7 @@
 // caches and serves HTTP; the lock holder alone runs the controllers (the manager starts them
 // with the leadership signal and epoch, and the gate releases the lock only once they stopped).
 import type { HighlanderConfig } from '../config/config.ts';
-import { redactConfig } from '../config/config.ts';
+import { redactConfig } from '../config/redact.ts';
 import { inTenant } from '../api/labels.ts';
 import { KINDS } from '../api/types.ts';
 import { createWorkloadCaches } from '../controllers/caches.ts';

@@ -5,7 +5,7 @@ import { Informer } from './informer.ts';
 import { InformerGroup } from './informer-group.ts';
 import type { GroupMember } from './informer-group.ts';
 import type { Log } from './logger.ts';
-import { aborted } from './manager.ts';
+import { aborted } from './abort.ts';
 import type { Runnable, SyncedCache } from './manager.ts';
 import { rawLister } from './raw-list.ts';
 

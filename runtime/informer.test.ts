@@ -4,7 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Log, Logger } from './logger.ts';
 import { FakeClock } from './fake-clock.ts';
-import type { InformerOptions, ListResult, WatchFn } from './informer.ts';
+import type { InformerOptions, ListResult, WatchFn } from './informer-options.ts';
 import { Informer } from './informer.ts';
 import { backoffMs, pickWatchTimeout } from './backoff.ts';
 import { diffList } from './list-diff.ts';

@@ -8,7 +8,7 @@
 // 410 Gone, retries everything else with jittered backoff, and a watchdog restarts a watch that
 // has gone silent for longer than the server could have kept it open.
 import { Watch } from '@kubernetes/client-node';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Clock, TimerHandle } from './clock.ts';
 import { sleep, systemClock } from './clock.ts';
 import type { InformerHandlers, ObjectCache, ObjectKey } from './types.ts';
@@ -16,69 +16,8 @@ import { keyOf } from './types.ts';
 import { backoffMs, pickWatchTimeout } from './backoff.ts';
 import { diffList } from './list-diff.ts';
 import type { Log } from './logger.ts';
-
-/** What a list call returns; client-node's `V1...List` types fit. */
-export interface ListResult<T> {
-  items: T[];
-  metadata?: { resourceVersion?: string };
-}
-
-/** Given to the list function: the watch's label selector, and a signal that aborts on stop() or list timeout. */
-export interface ListOptions {
-  labelSelector?: string;
-  signal: AbortSignal;
-}
-
-/** Starts one watch request, as client-node's `Watch.watch` does; resolves with a handle that ends it. */
-export type WatchFn = (
-  path: string,
-  query: Record<string, string | number | boolean | undefined>,
-  onEvent: (type: string, obj: unknown) => void,
-  onDone: (err: unknown) => void,
-) => Promise<{ abort(): void }>;
-
-/** Settings of an {@link Informer}. */
-export interface InformerOptions<T extends KubernetesObject> {
-  kubeConfig: KubeConfig;
-  /** Collection path to watch, e.g. `/api/v1/pods` or `/apis/highlander.plexobject.io/v1/workloadprocesses`. */
-  path: string;
-  /** Lists the same collection; it should apply `labelSelector` and may honour `signal`. */
-  list: (opts: ListOptions) => Promise<ListResult<T>>;
-  labelSelector?: string;
-  /** Names the informer in logs and metrics. */
-  name: string;
-  clock?: Clock;
-  log?: Log;
-  /** Range of the random server-side watch timeout, in seconds (default [300, 600], as client-go). */
-  watchTimeoutSeconds?: readonly [number, number];
-  /** How long past its server-side timeout a silent watch is given before it counts as stalled (default 60 s). */
-  stallMarginMs?: number;
-  /** A list that has not answered by then is abandoned and retried (default 60 s). */
-  listTimeoutMs?: number;
-  /** Random number in [0, 1) for timeouts and jitter (injected in tests). */
-  random?: () => number;
-  /**
-   * Trims each object before it is cached (e.g. drops managedFields), as client-go's
-   * transform functions do: a cache holds thousands of objects.
-   */
-  transform?: (obj: T) => T;
-  /** Replaces client-node's Watch (tests). */
-  watch?: WatchFn;
-}
-
-/** Counters of an informer's trouble, for tests and metrics. */
-export interface InformerStats {
-  /** Watch requests started. */
-  watches: number;
-  /** Successful lists after the first (410 Gone). */
-  relists: number;
-  /** Retries after a failure: a failed list or watch, or a stall. */
-  restarts: number;
-  /** Watches aborted by the watchdog. */
-  stalls: number;
-  /** The last failure, if any. */
-  lastError: unknown;
-}
+import { untilAborted } from './abort.ts';
+import type { InformerOptions, InformerStats, ListOptions, ListResult, WatchFn } from './informer-options.ts';
 
 /** How one watch request ended. */
 interface WatchOutcome {
@@ -458,23 +397,4 @@ function statusCodeOf(err: unknown): number | undefined {
   const { statusCode, code } = err as { statusCode?: unknown; code?: unknown };
   if (typeof statusCode === 'number') return statusCode;
   return typeof code === 'number' ? code : undefined;
-}
-
-/** `p`, or a rejection with the signal's reason once `signal` aborts (the list is then abandoned). */
-function untilAborted<R>(p: Promise<R>, signal: AbortSignal): Promise<R> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      const why: unknown = signal.reason;
-      reject(why instanceof Error ? why : new Error(String(why)));
-    };
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const settle =
-      <A>(fn: (a: A) => void) =>
-      (a: A): void => {
-        signal.removeEventListener('abort', onAbort);
-        fn(a);
-      };
-    p.then(settle(resolve), settle(reject));
-  });
 }

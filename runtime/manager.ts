@@ -74,11 +74,3 @@ export class Manager {
     await this.#running;
   }
 }
-
-/** A promise that resolves once `signal` aborts. */
-export function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}

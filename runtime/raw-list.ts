@@ -3,7 +3,7 @@
 import { request } from 'node:https';
 import type { RequestOptions } from 'node:https';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { ListOptions, ListResult } from './informer.ts';
+import type { ListOptions, ListResult } from './informer-options.ts';
 
 /** A list function for an {@link Informer} on `path` (e.g. `/api/v1/pods`). */
 export function rawLister<T extends KubernetesObject>(kc: KubeConfig, path: string) {

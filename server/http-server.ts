@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Registry } from 'prom-client';
-import { aborted } from '../runtime/manager.ts';
+import { aborted } from '../runtime/abort.ts';
 import type { Runnable } from '../runtime/manager.ts';
 import type { EventHub, FailoverEntry } from './event-hub.ts';
 

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { WorkloadKind } from '../api/types.ts';
-import { CrValidator, formatPath, metadataProblems, validateManifests } from './cr-validate.ts';
+import { CrValidator } from './cr-validate.ts';
+import { formatPath, validateManifests } from './manifests.ts';
+import { metadataProblems } from './metadata.ts';
 
 const seedCr = new URL('../testkit/fixtures/seed/cr-sample-cronjob.yaml', import.meta.url);
 const v = CrValidator.fromDirectory();

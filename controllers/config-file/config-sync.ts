@@ -5,7 +5,7 @@ import { SOURCE_LABEL, inTenant } from '../../api/labels.ts';
 import { KINDS } from '../../api/types.ts';
 import type { HighlanderConfig } from '../../config/config.ts';
 import type { Log } from '../../runtime/logger.ts';
-import { aborted } from '../../runtime/manager.ts';
+import { aborted } from '../../runtime/abort.ts';
 import type { Runnable } from '../../runtime/manager.ts';
 import type { WorkloadCaches } from '../caches.ts';
 import { syncConfigWorkloads } from './config-workloads.ts';

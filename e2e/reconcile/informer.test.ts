@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import type { InformerOptions, WatchFn } from '../../runtime/informer.ts';
+import type { InformerOptions, WatchFn } from '../../runtime/informer-options.ts';
 import type { Log } from '../../runtime/logger.ts';
 import { Informer } from '../../runtime/informer.ts';
 import { createTestNamespace, loadKubeConfig, repoRoot, waitFor } from '../../testkit/kube.ts';

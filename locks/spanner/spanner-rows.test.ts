@@ -1,10 +1,10 @@
 // Unit tests for the Spanner store's pure parts: deciding from a row and Spanner's time,
 // reading rows, polling events and error classes. No network.
 import assert from 'node:assert/strict';
+import { SpannerStore } from './spanner-store.ts';
 import { test } from 'node:test';
 import { LockStoreError } from '../lock-store.ts';
 import {
-  SpannerStore,
   decideAcquire,
   errorCode,
   holds,
@@ -13,8 +13,8 @@ import {
   lockState,
   parseRead,
   pollEvents,
-} from './spanner-store.ts';
-import type { LockRow } from './spanner-store.ts';
+} from './spanner-rows.ts';
+import type { LockRow } from './spanner-rows.ts';
 
 /** Spanner's "now" in these tests, in microseconds. */
 const NOW = 1_800_000_000_000_000;

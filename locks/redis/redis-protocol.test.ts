@@ -9,7 +9,7 @@ import {
   parseEvent,
   redisNames,
   stateFromReply,
-} from './redis-store.ts';
+} from './redis-protocol.ts';
 
 const isCode =
   (code: string) =>

@@ -1,9 +1,9 @@
 // Unit tests for the PostgreSQL store's pure parts: redaction, errors, rows, notifications.
 import assert from 'node:assert/strict';
+import { PostgresStore } from './postgres-store.ts';
 import { test } from 'node:test';
 import { LockStoreError } from '../lock-store.ts';
 import {
-  PostgresStore,
   checkTableName,
   classifyPgError,
   parseNotification,
@@ -11,7 +11,7 @@ import {
   scrub,
   stateFromRow,
   urlSecrets,
-} from './postgres-store.ts';
+} from './postgres-sql.ts';
 
 test('redactUrl hides the password and password parameters, and keeps the rest', () => {
   assert.equal(
