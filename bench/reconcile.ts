@@ -16,20 +16,34 @@
 // waits until its CRs are gone) and the bench's cluster-admin binding removed.
 // Usage: node --import tsx bench/reconcile.ts [--crs N] [--rate R] [--skip-takeover]
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import YAML from 'yaml';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { FAST_TIMINGS, STARTUP_MS, operatorEnv } from '../testkit/backends.ts';
-import { createTestNamespace, loadKubeConfig, repoRoot, statusOf } from '../testkit/kube.ts';
+import { createTestNamespace, loadKubeConfig } from '../testkit/kube.ts';
 import type { TestNamespace } from '../testkit/kube.ts';
-import { OperatorProcess } from '../testkit/operator-process.ts';
+import type { OperatorProcess } from '../testkit/operator-process.ts';
 import { percentile, round1 } from './stats.ts';
 import { GROUP } from '../api/labels.ts';
+import { AUDIT_LOG, auditMark, auditedRequests, breakdown, isLease } from '../testkit/audit-log.ts';
+import { SA_USER, operatorIdentity } from '../testkit/operator-account.ts';
+import type { OperatorIdentity } from '../testkit/operator-account.ts';
+import { DepthSampler, scrape } from '../testkit/prom-text.ts';
+import {
+  cpuPercent,
+  cpuSeconds,
+  memoryMb,
+  portOf,
+  readyz,
+  reconcileDiag,
+  startOperator,
+  until,
+  withDeadline,
+} from './operators.ts';
+import { KINDS, watchNamespace } from './reconcile-tracks.ts';
+import type { CrTrack } from './reconcile-tracks.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,391 +57,11 @@ const RATE = Number(values.rate);
 if (!Number.isInteger(N) || N < 4) throw new RangeError(`--crs (${values.crs}) must be a whole number, at least 4`);
 if (!(RATE > 0)) throw new RangeError(`--rate (${values.rate}) must be a positive number of CRs per second`);
 
-const SA = { namespace: 'highlander-system', name: 'highlander' };
-const SA_USER = `system:serviceaccount:${SA.namespace}:${SA.name}`;
 const BINDING = 'highlander-bench-reconcile';
-const AUDIT_LOG = `${repoRoot}.cluster/cluster/logs/audit.log`;
 const IDLE_WINDOW_MS = 60_000;
 const timings = FAST_TIMINGS;
-const script = { commands: ['sleep 3600'] };
-
-/** The four kinds: how a CR is named and specified, and which child counts as "its child". */
-const KINDS = [
-  {
-    kind: 'WorkloadProcess',
-    plural: 'workloadprocesses',
-    prefix: 'proc',
-    child: 'Pod',
-    spec: { image: 'busybox', script },
-  },
-  {
-    kind: 'WorkloadCronJob',
-    plural: 'workloadcronjobs',
-    prefix: 'cron',
-    child: 'CronJob',
-    spec: { image: 'busybox', script, schedule: '0 3 1 1 *' },
-  },
-  {
-    kind: 'WorkloadService',
-    plural: 'workloadservices',
-    prefix: 'svc',
-    child: 'Deployment',
-    spec: { image: 'busybox', script, replicas: 1, ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }] },
-  },
-  {
-    kind: 'WorkloadPersistent',
-    plural: 'workloadpersistents',
-    prefix: 'sts',
-    child: 'StatefulSet',
-    spec: { image: 'busybox', script, replicas: 1, ports: [{ name: 'tcp', containerPort: 9000 }] },
-  },
-] as const;
-type Kind = (typeof KINDS)[number]['kind'];
-
-/** Child collections the bench watches in its namespace. */
-const CHILD_PATHS = [
-  '/api/v1/namespaces/NS/pods',
-  '/api/v1/namespaces/NS/services',
-  '/apis/apps/v1/namespaces/NS/deployments',
-  '/apis/apps/v1/namespaces/NS/statefulsets',
-  '/apis/batch/v1/namespaces/NS/cronjobs',
-];
-
-/** What the watches saw of one CR; times are performance.now() at the event's arrival. */
-interface CrTrack {
-  kind: Kind;
-  addedAt?: number;
-  childAt?: number;
-  /** The Service of a service or persistent workload (a completeness check, not a figure). */
-  serviceAt?: number;
-  readyAt?: number;
-  epoch?: number;
-  epochAt?: number;
-  leader?: string;
-}
-
-type CR = KubernetesObject & {
-  metadata: { name: string; generation?: number };
-  status?: {
-    epoch?: number;
-    leader?: string;
-    observedGeneration?: number;
-    conditions?: { type: string; status: string }[];
-  };
-};
 
 const log = (msg: string): void => void process.stderr.write(`[bench reconcile] ${msg}\n`);
-const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
-
-/** Resolves as `p` does, or rejects naming `what` once `ms` have passed. */
-async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`bench: ${what} did not finish within ${seconds(ms)}`)), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Waits until `done()` (a check of what the watches saw) holds, logging `progress()` every 10 s;
- * throws with the progress after `ms`.
- */
-async function until(done: () => boolean, ms: number, what: string, progress: () => string): Promise<void> {
-  const start = performance.now();
-  let told = start;
-  while (!done()) {
-    const now = performance.now();
-    if (now - start > ms) throw new Error(`bench: timed out after ${seconds(ms)} waiting for ${what}: ${progress()}`);
-    if (now - told >= 10_000) {
-      log(`${what}: ${progress()}`);
-      told = now;
-    }
-    await sleep(100);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Prometheus text from an operator's /metrics.
-
-/** One sample: labels and value. */
-interface Sample {
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The samples of metric `name` in Prometheus text format. */
-function samples(text: string, name: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([A-Za-z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) labels[l[1]!] = l[2]!;
-    out.push({ labels, value: Number(m[3]) });
-  }
-  return out;
-}
-
-const sum = (xs: readonly Sample[]): number => xs.reduce((a, s) => a + s.value, 0);
-
-async function scrape(port: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`GET :${port}/metrics: HTTP ${res.status}`);
-  return res.text();
-}
-
-/** Polls an operator's workqueue depth every second and remembers the peak (all four queues together). */
-class DepthSampler {
-  #timer: NodeJS.Timeout | undefined;
-  #busy = false;
-  max = 0;
-  last = 0;
-  errors = 0;
-
-  start(port: number): this {
-    this.#timer = setInterval(() => {
-      if (this.#busy) return;
-      this.#busy = true;
-      scrape(port)
-        .then((text) => {
-          this.last = sum(samples(text, 'workqueue_depth'));
-          this.max = Math.max(this.max, this.last);
-        })
-        .catch(() => {
-          this.errors += 1; // a killed leader stops answering; the count says how often
-        })
-        .finally(() => {
-          this.#busy = false;
-        });
-    }, 1000);
-    return this;
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-  }
-}
-
-/** Reconcile figures per controller from a /metrics text: passes, mean and worst-bucket time, errors. */
-function reconcileDiag(text: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const { kind } of KINDS) {
-    const c = (s: Sample): boolean => s.labels.controller === kind;
-    const n = sum(samples(text, 'controller_runtime_reconcile_time_seconds_count').filter(c));
-    const secs = sum(samples(text, 'controller_runtime_reconcile_time_seconds_sum').filter(c));
-    const buckets = samples(text, 'controller_runtime_reconcile_time_seconds_bucket').filter(c);
-    const p99 = buckets.find((b) => b.value >= 0.99 * n)?.labels.le;
-    const q = (s: Sample): boolean => s.labels.name === kind;
-    const qn = sum(samples(text, 'workqueue_queue_duration_seconds_count').filter(q));
-    const qs = sum(samples(text, 'workqueue_queue_duration_seconds_sum').filter(q));
-    out[kind] = {
-      reconciles: n,
-      reconcile_mean_ms: n ? round1((secs / n) * 1000) : null,
-      reconcile_p99_le_s: p99 === undefined ? null : Number(p99),
-      queue_wait_mean_ms: qn ? round1((qs / qn) * 1000) : null,
-      errors: sum(samples(text, 'controller_runtime_reconcile_errors_total').filter(c)),
-      retries: sum(samples(text, 'workqueue_retries_total').filter(q)),
-    };
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The operators' identity: a ServiceAccount the audit policy logs, bound to cluster-admin (bench only).
-
-/** A kubeconfig for the operator ServiceAccount, and the token's id (to pick our requests out of the audit log). */
-interface OperatorIdentity {
-  kubeconfig: string;
-  credentialId: string;
-  remove(): Promise<void>;
-}
-
-const ignoreConflict = (err: unknown): void => {
-  if (statusOf(err) !== 409) throw err;
-};
-
-async function operatorIdentity(kc: KubeConfig): Promise<OperatorIdentity> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-  // Shared with other tests that run the operator as this ServiceAccount: create, never delete.
-  await core.createNamespace({ body: { metadata: { name: SA.namespace } } }).catch(ignoreConflict);
-  await core
-    .createNamespacedServiceAccount({ namespace: SA.namespace, body: { metadata: { name: SA.name } } })
-    .catch(ignoreConflict);
-  await rbac
-    .createClusterRoleBinding({
-      body: {
-        metadata: { name: BINDING },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-        subjects: [{ kind: 'ServiceAccount', name: SA.name, namespace: SA.namespace }],
-      },
-    })
-    .catch(ignoreConflict);
-  const tr = await core.createNamespacedServiceAccountToken({
-    name: SA.name,
-    namespace: SA.namespace,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const token = tr.status?.token;
-  if (!token) throw new Error(`bench: TokenRequest for ${SA_USER} returned no token`);
-  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { jti?: string };
-  if (!claims.jti)
-    throw new Error(
-      'bench: the ServiceAccount token has no jti claim; cannot tell our requests apart in the audit log',
-    );
-
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('bench: the admin kubeconfig has no current cluster');
-  const caData = cluster.caData ?? (cluster.caFile ? (await readFile(cluster.caFile)).toString('base64') : undefined);
-  if (!caData) throw new Error('bench: the admin kubeconfig has no certificate authority');
-  const dir = await mkdtemp(join(tmpdir(), 'highlander-bench-'));
-  const kubeconfig = join(dir, 'kubeconfig');
-  const doc = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'local', cluster: { server: cluster.server, 'certificate-authority-data': caData } }],
-    users: [{ name: SA.name, user: { token } }],
-    contexts: [{ name: 'operator', context: { cluster: 'local', user: SA.name } }],
-    'current-context': 'operator',
-  };
-  await writeFile(kubeconfig, YAML.stringify(doc), { mode: 0o600 });
-
-  // The binding reaches the authorizer through its informer: wait until it lets us list CRs.
-  const asOperator = loadKubeConfig(kubeconfig).makeApiClient(CustomObjectsApi);
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    try {
-      await asOperator.listClusterCustomObject({ group: GROUP, version: 'v1', plural: 'workloadprocesses', limit: 1 });
-      break;
-    } catch (err) {
-      if (performance.now() > deadline)
-        throw new Error(`bench: ${SA_USER} still cannot list CRs after 30 s: ${String(err)}`, { cause: err });
-      await sleep(250);
-    }
-  }
-  return {
-    kubeconfig,
-    credentialId: `JTI=${claims.jti}`,
-    async remove() {
-      await rm(dir, { recursive: true, force: true });
-      // cluster-admin must not outlive the bench: RBAC tests use the same ServiceAccount.
-      await rbac.deleteClusterRoleBinding({ name: BINDING }).catch((err: unknown) => {
-        if (statusOf(err) !== 404) throw err;
-      });
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Watches on the bench namespace.
-
-/** A running watch: `opened` resolves once the server has answered the first request. */
-interface Watching {
-  opened: Promise<void>;
-  stop(): void;
-}
-
-/** Watches one collection for the whole run, resuming from the last resourceVersion if a watch ends. */
-function watchCollection(
-  kc: KubeConfig,
-  path: string,
-  onEvent: (type: string, obj: KubernetesObject, at: number) => void,
-): Watching {
-  const watch = new Watch(kc);
-  let markOpen = (): void => undefined;
-  const opened = new Promise<void>((resolve) => (markOpen = resolve));
-  let rv: string | undefined;
-  let stopped = false;
-  let ctl: AbortController | undefined;
-  const open = async (): Promise<void> => {
-    const c = await watch.watch(
-      path,
-      { allowWatchBookmarks: true, ...(rv ? { resourceVersion: rv } : {}) },
-      (type: string, obj: KubernetesObject) => {
-        const at = performance.now();
-        if (type === 'ERROR') {
-          rv = undefined; // 410 Gone: start over; ADDED replays are ignored (first sighting counts)
-          return;
-        }
-        if (obj.metadata?.resourceVersion) rv = obj.metadata.resourceVersion;
-        if (type !== 'BOOKMARK') onEvent(type, obj, at);
-      },
-      (err: unknown) => {
-        if (stopped) return;
-        if (err) log(`watch ${path} ended: ${err instanceof Error ? err.message : JSON.stringify(err)}; resuming`);
-        reopen(err ? 500 : 0);
-      },
-    );
-    ctl = c;
-    markOpen();
-    if (stopped) c.abort();
-  };
-  const reopen = (delayMs: number): void => {
-    setTimeout(() => {
-      open().catch((err: unknown) => {
-        log(`watch ${path} could not start: ${String(err)}; retrying`);
-        reopen(1000);
-      });
-    }, delayMs);
-  };
-  reopen(0);
-  return {
-    opened,
-    stop() {
-      stopped = true;
-      ctl?.abort();
-    },
-  };
-}
-
-/** Watches the namespace's CRs and children, filling `tracks`. */
-function watchNamespace(kc: KubeConfig, ns: string, tracks: Map<string, CrTrack>, onCrEvent: () => void): Watching {
-  const track = (kind: Kind, name: string): CrTrack => {
-    const key = `${kind}/${name}`;
-    let t = tracks.get(key);
-    if (!t) tracks.set(key, (t = { kind }));
-    return t;
-  };
-  const watches = KINDS.map(({ kind, plural }) =>
-    watchCollection(kc, `/apis/${GROUP}/v1/namespaces/${ns}/${plural}`, (type, obj, at) => {
-      if (type === 'DELETED') return;
-      const cr = obj as CR;
-      const t = track(kind, cr.metadata.name);
-      t.addedAt ??= at;
-      const s = cr.status;
-      const ready =
-        s?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' &&
-        s.observedGeneration === cr.metadata.generation;
-      if (ready) t.readyAt ??= at;
-      if (s?.epoch !== undefined && s.epoch !== t.epoch) {
-        t.epoch = s.epoch;
-        t.epochAt = at;
-      }
-      t.leader = s?.leader;
-      onCrEvent();
-    }),
-  );
-  const children = CHILD_PATHS.map((p) =>
-    watchCollection(kc, p.replace('NS', ns), (type, obj, at) => {
-      if (type !== 'ADDED') return;
-      const owner = obj.metadata?.ownerReferences?.find((r) => r.controller && r.apiVersion === `${GROUP}/v1`);
-      const spec = KINDS.find((k) => k.kind === owner?.kind);
-      if (!owner || !spec) return;
-      const t = track(spec.kind, owner.name);
-      if (obj.kind === spec.child) t.childAt ??= at;
-      if (obj.kind === 'Service') t.serviceAt ??= at;
-    }),
-  );
-  const all = [...watches, ...children];
-  return {
-    opened: Promise.all(all.map((w) => w.opened)).then(() => undefined),
-    stop: () => all.forEach((w) => w.stop()),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Phases.
@@ -465,156 +99,7 @@ async function createAll(custom: CustomObjectsApi, ns: string): Promise<number> 
   return N / ((performance.now() - t0) / 1000);
 }
 
-/** An operator's memory from its /metrics, in MB: resident, V8 heap in use, and outside the heap (buffers). */
-async function memoryMb(port: number): Promise<{ rss: number; heapUsed: number; external: number }> {
-  const text = await scrape(port);
-  const mb = (name: string): number => {
-    const v = samples(text, name)[0]?.value;
-    if (v === undefined) throw new Error(`bench: :${port}/metrics has no ${name}`);
-    return round1(v / 2 ** 20);
-  };
-  return {
-    rss: mb('process_resident_memory_bytes'),
-    heapUsed: mb('nodejs_heap_size_used_bytes'),
-    external: mb('nodejs_external_memory_bytes'),
-  };
-}
-
-/** An operator's CPU seconds so far (user + system). */
-async function cpuSeconds(port: number): Promise<number> {
-  return sum(samples(await scrape(port), 'process_cpu_seconds_total'));
-}
-
-/** CPU use of an operator between two readings, in % of one core. */
-const cpuPercent = (cpu0: number, cpu1: number, ms: number): number => round1(((cpu1 - cpu0) * 100_000) / ms);
-
-/** An audit event, as much of it as the count needs. */
-interface AuditEvent {
-  stage?: string;
-  verb?: string;
-  stageTimestamp?: string;
-  user?: { username?: string; extra?: Record<string, string[]> };
-  objectRef?: { resource?: string; subresource?: string; apiGroup?: string };
-}
-
-/** Where the audit log stood at a moment: which file (inode) and how long it was. */
-interface AuditMark {
-  ino: number;
-  size: number;
-  atMs: number;
-}
-
-async function auditMark(): Promise<AuditMark> {
-  const s = await stat(AUDIT_LOG);
-  return { ino: s.ino, size: s.size, atMs: Date.now() };
-}
-
-/** `path`'s contents from byte `offset` on. */
-async function readFrom(path: string, offset: number): Promise<string> {
-  const fh = await open(path, 'r');
-  try {
-    const { size } = await fh.stat();
-    const buf = Buffer.alloc(Math.max(0, size - offset));
-    await fh.read(buf, 0, buf.length, offset);
-    return buf.toString('utf8');
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
- * Requests by our operators' token that completed in [fromMs, toMs), from the audit text written
- * since `mark`. The API server rotates a full log (100 MB) to audit-<time>.log: the marked file
- * is read from the mark on, files written to after the mark in full.
- */
-async function auditedRequests(
-  mark: AuditMark,
-  credentialId: string,
-  fromMs: number,
-  toMs: number,
-): Promise<AuditEvent[]> {
-  const dir = dirname(AUDIT_LOG);
-  const out: AuditEvent[] = [];
-  for (const file of (await readdir(dir)).filter((f) => /^audit(-.+)?\.log$/.test(f))) {
-    const path = join(dir, file);
-    const s = await stat(path);
-    if (s.ino !== mark.ino && s.mtimeMs < mark.atMs) continue;
-    for (const line of (await readFrom(path, s.ino === mark.ino ? mark.size : 0)).split('\n')) {
-      if (!line.includes(SA_USER)) continue;
-      let e: AuditEvent;
-      try {
-        e = JSON.parse(line) as AuditEvent;
-      } catch {
-        continue; // a line the API server was still writing when the mark was taken: it is before the window
-      }
-      const at = Date.parse(e.stageTimestamp ?? '');
-      if (e.stage !== 'ResponseComplete' || e.user?.username !== SA_USER || at < fromMs || at >= toMs) continue;
-      if (!(e.user.extra?.['authentication.kubernetes.io/credential-id'] ?? []).includes(credentialId)) continue;
-      out.push(e);
-    }
-  }
-  return out;
-}
-
-/** Counts by "verb resource[/subresource][.group]", most frequent first. */
-function breakdown(events: readonly AuditEvent[]): Record<string, number> {
-  const counts = new Map<string, number>();
-  for (const e of events) {
-    const key = `${e.verb ?? '?'} ${resourceOf(e)}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
-}
-
-const isLease = (e: AuditEvent): boolean =>
-  e.objectRef?.apiGroup === 'coordination.k8s.io' && e.objectRef.resource === 'leases';
-const resourceOf = (e: AuditEvent): string => {
-  const r = e.objectRef;
-  const name = `${r?.resource ?? '?'}${r?.subresource ? `/${r.subresource}` : ''}`;
-  return r?.apiGroup ? `${name}.${r.apiGroup}` : name;
-};
-
 // ---------------------------------------------------------------------------------------------
-
-/** Starts an operator and waits until it leads (`lead`) or follows. */
-async function startOperator(name: string, env: Record<string, string>, lead: boolean): Promise<OperatorProcess> {
-  const p = new OperatorProcess(name, env);
-  try {
-    if (lead) await p.becameLeader(STARTUP_MS);
-    else await p.waitForLog((l) => l.msg === 'new leader observed', STARTUP_MS);
-  } catch (err) {
-    await p.kill();
-    const hint = lead
-      ? ' Is another operator of tenant `default` running (an e2e test)? The bench needs the lease to itself.'
-      : '';
-    throw new Error(
-      `bench: operator ${name} did not ${lead ? 'become leader' : 'see the leader'} within ${seconds(STARTUP_MS)}.${hint}\n${String(err)}`,
-      { cause: err },
-    );
-  }
-  return p;
-}
-
-/** Its HTTP port and identity, from the 'campaigning for leadership' line. */
-function portOf(p: OperatorProcess): { port: number; identity: string } {
-  const line = p.logs('campaigning for leadership')[0];
-  if (!line) throw new Error(`bench: operator ${p.name} logged no 'campaigning for leadership' line`);
-  return { port: Number(line.port), identity: String(line.identity) };
-}
-
-/** Waits until an operator's caches are synced (/readyz 200). */
-async function readyz(p: OperatorProcess, ms: number): Promise<void> {
-  const { port } = portOf(p);
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(
-      () => undefined,
-    );
-    if (res?.ok) return;
-    if (performance.now() > deadline) throw new Error(`bench: operator ${p.name} not ready within ${seconds(ms)}`);
-    await sleep(250);
-  }
-}
 
 /** What every phase of one run reads and fills: one context instead of many parameters. */
 interface Run {
@@ -819,13 +304,13 @@ async function main(): Promise<Record<string, unknown>> {
   const samplers: DepthSampler[] = [];
   try {
     // 1. Identity, namespace, watches.
-    const id = await operatorIdentity(kc);
+    const id = await operatorIdentity(kc, BINDING);
     cleanups.push(() => id.remove());
     const ns = await createTestNamespace(kc, 'bench-rec');
     cleanups.push(() => removeNamespace(kc, ns));
     const tracks = new Map<string, CrTrack>();
     let onCrEvent = (): void => undefined;
-    const watches = watchNamespace(kc, ns.name, tracks, () => onCrEvent());
+    const watches = watchNamespace(kc, ns.name, tracks, () => onCrEvent(), log);
     cleanups.push(() => Promise.resolve(watches.stop()));
     await withDeadline(watches.opened, 30_000, 'opening the watches');
 

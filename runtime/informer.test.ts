@@ -6,9 +6,6 @@ import type { Log, Logger } from './logger.ts';
 import { FakeClock } from './fake-clock.ts';
 import type { InformerOptions, ListResult, WatchFn } from './informer-options.ts';
 import { Informer } from './informer.ts';
-import { backoffMs, pickWatchTimeout } from './backoff.ts';
-import { diffList } from './list-diff.ts';
-import type { ObjectKey } from './types.ts';
 
 // pino's logger must fit the informer's logger interface (checked by the compiler).
 const _pinoFits = (l: Logger): Log => l;
@@ -18,57 +15,6 @@ function obj(name: string, rv: string): KubernetesObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion: rv } };
 }
 
-describe('diffList', () => {
-  test('finds added, changed and vanished objects; an unchanged resourceVersion is no update', () => {
-    const cache = new Map<ObjectKey, KubernetesObject>([
-      ['ns/same', obj('same', '1')],
-      ['ns/changed', obj('changed', '2')],
-      ['ns/gone', obj('gone', '3')],
-    ]);
-    const fresh = [obj('same', '1'), obj('changed', '5'), obj('new', '6')];
-    const d = diffList(cache, fresh);
-    assert.deepEqual(
-      d.added.map((o) => o.metadata?.name),
-      ['new'],
-    );
-    assert.deepEqual(
-      d.updated.map(([o, n]) => `${o.metadata?.resourceVersion}->${n.metadata?.resourceVersion}`),
-      ['2->5'],
-    );
-    assert.deepEqual(
-      d.deleted.map((o) => o.metadata?.name),
-      ['gone'],
-    );
-  });
-
-  test('an empty list deletes everything; an empty cache adds everything', () => {
-    const cache = new Map([['ns/a', obj('a', '1')]]);
-    assert.equal(diffList(cache, []).deleted.length, 1);
-    assert.equal(diffList(new Map(), [obj('a', '1'), obj('b', '1')]).added.length, 2);
-  });
-});
-
-describe('backoff and watch timeouts', () => {
-  test('retry delays double from 200 ms, stop at 30 s, and jitter shortens them by at most a quarter', () => {
-    assert.deepEqual(
-      [1, 2, 3, 4].map((n) => backoffMs(n, 0)),
-      [200, 400, 800, 1600],
-    );
-    assert.equal(backoffMs(9, 0), 30_000);
-    assert.equal(backoffMs(1_000, 0), 30_000, 'no overflow for a very long outage');
-    assert.equal(backoffMs(1, 1), 150);
-    assert.equal(backoffMs(20, 0.5), 26_250);
-  });
-
-  test('watch timeouts are whole seconds spread over the range, both ends included', () => {
-    assert.equal(pickWatchTimeout([300, 600], 0), 300);
-    assert.equal(pickWatchTimeout([300, 600], 0.5), 450);
-    assert.equal(pickWatchTimeout([300, 600], 0.9999), 600);
-    assert.equal(pickWatchTimeout([1, 1], 0.7), 1);
-  });
-});
-
-/** One watch request made through the fake. */
 interface FakeWatchCall {
   query: Record<string, string | number | boolean | undefined>;
   aborted: boolean;

@@ -8,11 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { FAST_TIMINGS, STARTUP_MS, operatorEnv } from '../../testkit/backends.ts';
-import { createTestNamespace, loadKubeConfig, mergePatch, PLURAL, statusOf, waitFor } from '../../testkit/kube.ts';
+import { createTestNamespace, loadKubeConfig, mergePatch, statusOf, waitFor } from '../../testkit/kube.ts';
 import type { TestNamespace } from '../../testkit/kube.ts';
 import { kubectlOk } from '../../testkit/run-command.ts';
 import { OperatorProcess } from '../../testkit/operator-process.ts';
 import { GROUP } from '../../api/labels.ts';
+import { condition, workloadClient } from '../../testkit/workloads.ts';
+import type { CR } from '../../testkit/workloads.ts';
 
 const kc = loadKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
@@ -36,52 +38,12 @@ after(async () => {
   await ns?.remove();
 });
 
-interface Status {
-  active?: boolean;
-  healthy?: boolean;
-  leader?: string;
-  epoch?: number;
-  observedGeneration?: number;
-  conditions?: { type: string; status: string; reason: string; message: string }[];
-}
-type CR = { metadata: { name: string; generation: number; uid: string }; status?: Status };
-
-const getCR = async (kind: string, name: string): Promise<CR> =>
-  (await custom.getNamespacedCustomObject({
-    group: GROUP,
-    version: 'v1',
-    namespace: ns.name,
-    plural: PLURAL[kind]!,
-    name,
-  })) as CR;
-
-/** Creates a CR, or merges `spec` into the existing one. */
-async function applyCR(kind: string, name: string, spec: object, labels: Record<string, string> = {}): Promise<void> {
-  const ref = { group: GROUP, version: 'v1', namespace: ns.name, plural: PLURAL[kind]! };
-  try {
-    await custom.createNamespacedCustomObject({
-      ...ref,
-      body: { apiVersion: `${GROUP}/v1`, kind, metadata: { name, labels }, spec },
-    });
-  } catch (err) {
-    if (statusOf(err) !== 409) throw err;
-    await custom.patchNamespacedCustomObject({ ...ref, name, body: { spec } }, mergePatch);
-  }
-}
-
-const cond = (s: Status | undefined, type: string) => s?.conditions?.find((c) => c.type === type);
-
-async function readyCR(kind: string, name: string, extra?: (cr: CR) => boolean): Promise<CR> {
-  return waitFor(
-    async () => {
-      const cr = await getCR(kind, name);
-      const ok =
-        cond(cr.status, 'Ready')?.status === 'True' && cr.status?.observedGeneration === cr.metadata.generation;
-      return ok && (!extra || extra(cr)) ? cr : undefined;
-    },
-    { what: `${kind} ${name} Ready=True`, timeoutMs: 30_000 },
-  );
-}
+const crs = workloadClient(kc, () => ns.name);
+const getCR = crs.get;
+const applyCR = crs.apply;
+const cond = condition;
+const readyCR = (kind: string, name: string, extra?: (cr: CR) => boolean): Promise<CR> =>
+  crs.ready(kind, name, extra ? { extra } : {});
 
 const script = { commands: ['sleep 3600'] };
 
