@@ -1,7 +1,7 @@
 // `highlander status`: asks a running operator for its view of the election, the lock store,
 // its readiness, the workloads and the recent failovers, and prints a summary. Fetching is at
 // the edge (fetchStatusReport); decoding and formatting are pure and unit-tested.
-import { redactUrl } from '../config/redact.ts';
+import { redactUrl } from '../runtime/redact.ts';
 import { formatGoDuration } from '../runtime/duration.ts';
 import type { FailoverEntry } from '../server/event-hub.ts';
 

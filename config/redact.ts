@@ -1,4 +1,5 @@
 // What of the configuration may be shown: no passwords, no tokens, no credentials in URLs.
+import { redactUrl } from '../runtime/redact.ts';
 import type { HighlanderConfig } from './config.ts';
 
 /** Settings whose values never appear in messages. */
@@ -12,15 +13,4 @@ export function redactConfig(c: HighlanderConfig): HighlanderConfig {
     ...(c.databaseURL ? { databaseURL: redactUrl(c.databaseURL) } : {}),
     ...(c.handoverToken ? { handoverToken: '*****' } : {}),
   };
-}
-
-/** A URL with its password replaced by ***** (unparseable URLs are hidden entirely). */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '*****';
-    return u.toString();
-  } catch {
-    return '<unparseable URL hidden>';
-  }
 }

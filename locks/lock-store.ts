@@ -1,6 +1,6 @@
 // The one small interface every lock store implements. A store is a dumb record keeper:
 // it grants, renews and releases one named lock atomically and says how long the current
-// hold has left by its own clock. All timing policy lives in the leader gate (operator/).
+// hold has left by its own clock. All timing policy lives in the leader gate (election/).
 
 /** The lock store backends, named as the `storageType` setting names them. */
 export type Backend = 'kubernetes' | 'redis' | 'db' | 'spanner';

@@ -2,7 +2,8 @@
 // tracker, the store's health and the caches: nothing here is stored twice.
 import { inTenant } from '../api/labels.ts';
 import type { HighlanderConfig } from '../config/config.ts';
-import { redactConfig, redactUrl } from '../config/redact.ts';
+import { redactConfig } from '../config/redact.ts';
+import { redactUrl } from '../runtime/redact.ts';
 import type { WorkloadCaches } from '../controllers/caches.ts';
 import type { LeaderGate } from '../election/leader-gate.ts';
 import type { StoreHealth } from '../election/store-health.ts';

@@ -26,8 +26,9 @@ export function anyOf<T extends KubernetesObject>(...predicates: UpdatePredicate
 }
 
 /**
- * Enqueues the object itself: on create, on an update that `changed` accepts, and on delete;
- * only objects `include` accepts (on an update, when either version is accepted).
+ * Enqueues the object itself: on create and on an update that `changed` accepts (a deleted CR's
+ * children go with it by garbage collection); only objects `include` accepts (on an update, when
+ * either version is accepted).
  */
 export function enqueueObject<T extends KubernetesObject>(
   include: (obj: Readonly<T>) => boolean,

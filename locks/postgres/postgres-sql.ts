@@ -2,6 +2,7 @@
 // now()), row and notification parsing, error classification, and keeping the URL's secrets out
 // of every message (pure: no connection here).
 import type { LockEvent, LockState, LockStoreErrorCode } from '../lock-store.ts';
+import { MASK } from '../../runtime/redact.ts';
 import { LockStoreError } from '../lock-store.ts';
 
 /** The table of locks unless the options name another. */
@@ -9,21 +10,6 @@ export const DEFAULT_TABLE = 'highlander_locks';
 
 /** The NOTIFY channel of every lock's events; a payload names its lock. */
 export const EVENTS_CHANNEL = 'highlander_leader_events';
-
-/** `url` with its password (in the authority or a `password` parameter) replaced by `***`. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    for (const key of [...u.searchParams.keys()]) {
-      if (/pass/i.test(key)) u.searchParams.set(key, '***');
-    }
-    return u.toString();
-  } catch {
-    // Not a URL: still hide anything shaped like `user:password@` or `password=…`.
-    return url.replace(/(\/\/[^/:@]*:)[^@]*@/, '$1***@').replace(/(pass\w*=)[^&\s]*/gi, '$1***');
-  }
-}
 
 /** The secrets in `url` (password, raw and decoded), to scrub from any text that reaches a message. */
 export function urlSecrets(url: string): string[] {
@@ -52,7 +38,7 @@ export function safeDecode(s: string): string {
 /** `text` with every occurrence of each secret replaced by `***`. */
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) out = out.split(s).join('***');
+  for (const s of secrets) out = out.split(s).join(MASK);
   return out;
 }
 

@@ -6,6 +6,7 @@
 import { Client, Pool } from 'pg';
 import type { ClientConfig, PoolConfig } from 'pg';
 import type { AcquireResult, CallOptions, Grant, LockEvent, LockState, LockStore } from '../lock-store.ts';
+import { redactUrl } from '../../runtime/redact.ts';
 import { LockStoreError, withDeadline } from '../lock-store.ts';
 import {
   CREATE_RACE_CODES,
@@ -16,7 +17,6 @@ import {
   classifyPgError,
   held,
   parseNotification,
-  redactUrl,
   scrub,
   stateFromRow,
   statements,
