@@ -242,7 +242,7 @@ describe('postgres lock store', () => {
     const unreachable = open('secret', { databaseURL: `postgres://app:${password}@127.0.0.1:1/db`, timeoutMs: 2000 });
     await assert.rejects(unreachable.read(), (err: unknown) => {
       check(err, 'unavailable');
-      assert.match((err as Error).message, /postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/db/);
+      assert.match((err as Error).message, /postgres:\/\/app:\*\*\*\*\*@127\.0\.0\.1:1\/db/);
       return true;
     });
 
