@@ -14,8 +14,23 @@ export const WORKLOAD_LABEL = `${GROUP}/workload`;
 export const TENANT_LABEL = `${GROUP}/tenant`;
 /** Label on CRs made from the config file. */
 export const SOURCE_LABEL = `${GROUP}/source`;
-/** Annotation on children: the epoch of the leader that last wrote them (fencing). */
+/**
+ * Label on children and config-file CRs: the epoch of the leader that last wrote them (fencing).
+ * A label, not an annotation: an annotation change bumps a Deployment's generation, which would
+ * make every Deployment look like it was rolling after each failover.
+ */
+export const EPOCH_LABEL = `${GROUP}/epoch`;
+/** Where versions before the label kept the epoch (read, never written). */
 export const EPOCH_ANNOTATION = `${GROUP}/epoch`;
+/** Label on the Leases that hold each tenant's current epoch for the admission policy (the fence). */
+export const FENCE_LABEL = `${GROUP}/fence`;
+/** The admission policies that refuse writes carrying an epoch older than the stored one or the fence. */
+export const FENCE_POLICY = 'highlander-epoch-fence';
+/** Annotation on a pod the operator let start (removed its scheduling gate): that leader's epoch. */
+export const RELEASED_EPOCH_ANNOTATION = `${GROUP}/released-epoch`;
+/** The scheduling gate that holds a workload's new pod until no other pod of it can run. */
+export const SINGLETON_GATE = `${GROUP}/singleton`;
+
 /** The field manager for server-side apply. */
 export const FIELD_MANAGER = 'highlander';
 
@@ -51,8 +66,13 @@ export function ownerRef(owner: { kind: string; metadata: { name: string; uid: s
   };
 }
 
-/** The epoch a child was last written with (0 when unstamped: not ours yet). */
-export function epochOf(annotations: Record<string, string> | undefined): number {
-  const v = Number(annotations?.[EPOCH_ANNOTATION]);
-  return Number.isFinite(v) ? v : 0;
+/** The epoch an object was last written with: its label, else an older version's annotation (0: not ours yet). */
+export function epochOf(
+  meta: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined,
+): number {
+  for (const v of [meta?.labels?.[EPOCH_LABEL], meta?.annotations?.[EPOCH_ANNOTATION]]) {
+    const n = Number(v);
+    if (v !== undefined && v !== '' && Number.isFinite(n)) return n;
+  }
+  return 0;
 }

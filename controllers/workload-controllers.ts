@@ -1,7 +1,8 @@
 // The four kinds' controllers: for each, the kind's driver behind the shared reconcile story, a
 // queue fed by the kind's CRs (spec, labels or deletion changed; this tenant's only) and by its
 // children (a child's change enqueues its owner), and leader-gated workers.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeClient } from '../runtime/kube-client.ts';
 import type { Registry } from 'prom-client';
 import { API_VERSION, inTenant } from '../api/labels.ts';
 import { KINDS } from '../api/types.ts';
@@ -34,7 +35,8 @@ import { workloadReconciler } from './shared/workload-reconciler.ts';
 
 /** Settings of the workload controllers. */
 export interface WorkloadControllerOptions {
-  kubeConfig: KubeConfig;
+  /** The API server the controllers write to. */
+  client: KubeClient;
   caches: WorkloadCaches;
   tenant: string;
   /** This replica's lock identity, written into every status. */
@@ -66,8 +68,8 @@ function driverFor(
 
 /** One controller per kind, watching its CRs and its children. */
 export function createWorkloadControllers(o: WorkloadControllerOptions): Controller[] {
-  const writer = childWriter(o.kubeConfig);
-  const status = statusWriter(o.kubeConfig);
+  const writer = childWriter(o.client);
+  const status = statusWriter(o.client);
   const ours = inTenant(o.tenant);
   const { pods, services, deployments, statefulSets, cronJobs } = o.caches;
   const children = [pods, services, deployments, statefulSets, cronJobs] as GroupMember<KubernetesObject>[];

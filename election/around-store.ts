@@ -11,6 +11,7 @@ export function aroundStore(store: LockStore, around: Around): LockStore {
     lockName: store.lockName,
     tryAcquire: (h, ttl, o) => around('acquire', () => store.tryAcquire(h, ttl, o)),
     renew: (h, e, ttl, o) => around('renew', () => store.renew(h, e, ttl, o)),
+    raiseEpoch: (h, e, min, ttl, o) => around('raise', () => store.raiseEpoch(h, e, min, ttl, o)),
     release: (h, e, o) => around('release', () => store.release(h, e, o)),
     read: (o) => around('read', () => store.read(o)),
     subscribe: (l) => around('subscribe', () => store.subscribe(l)),

@@ -5,7 +5,7 @@
 // *sent* its last successful renewal; the leader stops acting renewDeadline after that same
 // moment, on its own monotonic clock. Since renewDeadline < leaseDuration, the old leader has
 // stopped before the store will grant the lock to anyone else. A process that was paused
-// (SIGSTOP, a long GC) checks the same clock synchronously in isLeader() before every action,
+// (SIGSTOP, a long GC) checks the same clock synchronously (budgetMs) before every write,
 // and its writes carry the epoch, which the next leader's grant has made stale.
 import type { Clock, TimerHandle } from '../runtime/clock.ts';
 import { sleep, systemClock } from '../runtime/clock.ts';
@@ -19,7 +19,20 @@ export type StopReason = 'lost' | 'renew-deadline' | 'shutdown' | 'handover';
 /** What the leader's work receives: abort means stop acting now. */
 export interface LeadingContext {
   signal: AbortSignal;
-  epoch: number;
+  /** The fencing token of this hold (raised by {@link LeadingContext.raiseEpoch}). */
+  readonly epoch: number;
+  /**
+   * Milliseconds until this hold's renew deadline on the monotonic clock (0 when it has passed
+   * or leadership ended). Asked synchronously before every write: a process that was paused
+   * sees the deadline passed even when the timer that ends leadership has not fired yet.
+   */
+  budgetMs(): number;
+  /**
+   * The epoch floor: raises this hold's epoch in the store to at least `min` (a store that lost
+   * its counter restarts low; the leader raises it above what it sees written). Resolves with the
+   * epoch now held; rejects when the hold was lost, and leadership then ends.
+   */
+  raiseEpoch(min: number): Promise<number>;
 }
 
 /** The three callbacks of the gate. */
@@ -45,6 +58,8 @@ export interface GateObserver {
   released?(info: { epoch: number; ok: boolean }): void;
   /** The leader's work threw instead of stopping cleanly. */
   workFailed?(err: unknown): void;
+  /** The epoch was raised to the floor. */
+  epochRaised?(info: { from: number; to: number }): void;
 }
 
 /** Settings of a {@link LeaderGate}. */
@@ -68,6 +83,8 @@ interface Leading {
   ac: AbortController;
   deadline: TimerHandle | undefined;
   work: Promise<void>;
+  /** The store call in flight for this hold (renewals and raises never overlap: each changes the grant). */
+  storeCall: Promise<unknown>;
 }
 
 /** After the computed expiry, wait this much more so the store surely agrees. */
@@ -233,14 +250,22 @@ export class LeaderGate {
     const now = this.#clock.now();
     const failoverMs = previous !== null && this.#freeAt !== undefined ? Math.max(0, now - this.#freeAt) : undefined;
     const ac = new AbortController();
-    const l: Leading = { epoch, renewedAt: sentAt, since: now, ac, deadline: undefined, work: Promise.resolve() };
+    const l: Leading = {
+      epoch,
+      renewedAt: sentAt,
+      since: now,
+      ac,
+      deadline: undefined,
+      work: Promise.resolve(),
+      storeCall: Promise.resolve(),
+    };
     this.#leading = l;
     this.#armDeadline(l);
     this.#noteHolder({ holder: this.#id, epoch, remainingMs: this.#t.leaseDurationMs });
     this.#obs.acquired?.({ epoch, previousHolder: previous, failoverMs });
     l.work = (async () => {
       try {
-        await this.#cb.onStartedLeading({ signal: ac.signal, epoch });
+        await this.#cb.onStartedLeading(this.#context(l));
       } catch (err) {
         this.#obs.workFailed?.(err);
       }
@@ -255,7 +280,9 @@ export class LeaderGate {
       if (l.ac.signal.aborted) break;
       const sentAt = this.#clock.now();
       try {
-        const g = await this.#store.renew(this.#id, l.epoch, this.#t.leaseDurationMs, { signal: l.ac.signal });
+        const g = await this.#serial(l, () =>
+          this.#store.renew(this.#id, l.epoch, this.#t.leaseDurationMs, { signal: l.ac.signal }),
+        );
         if (l.ac.signal.aborted) break;
         if (!g) {
           this.#end(l, 'lost');
@@ -269,6 +296,48 @@ export class LeaderGate {
         this.#obs.renewFailed?.(err);
       }
     }
+  }
+
+  /** The context the leader's work gets for hold `l`. */
+  #context(l: Leading): LeadingContext {
+    return {
+      signal: l.ac.signal,
+      get epoch() {
+        return l.epoch;
+      },
+      budgetMs: () =>
+        l.ac.signal.aborted ? 0 : Math.max(0, l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now()),
+      raiseEpoch: (min) => this.#raise(l, min),
+    };
+  }
+
+  /** Raises hold `l`'s epoch to at least `min`; the raise renews the hold too. */
+  async #raise(l: Leading, min: number): Promise<number> {
+    if (min <= l.epoch) return l.epoch;
+    const sentAt = this.#clock.now();
+    const from = l.epoch;
+    const g = await this.#serial(l, () =>
+      this.#store.raiseEpoch(this.#id, l.epoch, min, this.#t.leaseDurationMs, { signal: l.ac.signal }),
+    );
+    if (!g) {
+      this.#end(l, 'lost');
+      throw new Error(`raising the epoch from ${from} to ${min}: the lock is no longer held`);
+    }
+    l.epoch = g.epoch;
+    if (!l.ac.signal.aborted) {
+      l.renewedAt = sentAt;
+      this.#armDeadline(l);
+    }
+    this.#noteHolder({ holder: this.#id, epoch: l.epoch, remainingMs: g.remainingMs });
+    this.#obs.epochRaised?.({ from, to: l.epoch });
+    return l.epoch;
+  }
+
+  /** Runs `call` after the hold's previous store call has settled. */
+  #serial<T>(l: Leading, call: () => Promise<T>): Promise<T> {
+    const next = l.storeCall.then(call, call);
+    l.storeCall = next.catch(() => undefined);
+    return next;
   }
 
   /** (Re)arms the timer that ends leadership renewDeadline after the last renewal was sent. */
@@ -317,6 +386,8 @@ export class LeaderGate {
   }
 
   #sleepUnlessWoken(ms: number): Promise<void> {
+    // Stopped while a store call was in flight: its wake-up came before this sleep began.
+    if (!this.#running) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         this.#clock.clearTimeout(timer);

@@ -17,5 +17,6 @@ export function combineObservers(...observers: GateObserver[]): GateObserver {
     renewFailed: hook('renewFailed'),
     released: hook('released'),
     workFailed: hook('workFailed'),
+    epochRaised: hook('epochRaised'),
   };
 }

@@ -47,7 +47,10 @@ export function storeCallTimeoutMs(s: Pick<StoreSettings, 'leaderElection'>): nu
  * Creates the store `s.storageType` names. Only that store's client library is loaded: the
  * Spanner client alone costs tens of MB.
  */
-export async function createLockStore(s: StoreSettings, deps: { kubeConfig: () => KubeConfig }): Promise<LockStore> {
+export async function createLockStore(
+  s: StoreSettings,
+  deps: { kubeConfig: () => KubeConfig; /** Labels a Lease lock carries. */ leaseLabels?: Record<string, string> },
+): Promise<LockStore> {
   const timeoutMs = storeCallTimeoutMs(s);
   const need = <T>(v: T | undefined, what: string): T => {
     if (v === undefined) throw new Error(`storageType ${s.storageType} needs ${what}`);
@@ -61,6 +64,7 @@ export async function createLockStore(s: StoreSettings, deps: { kubeConfig: () =
         namespace: s.leaderElection.leaseNamespace,
         lockName: leaseName(s.tenant),
         timeoutMs,
+        ...(deps.leaseLabels ? { labels: deps.leaseLabels } : {}),
       });
     }
     case 'redis': {

@@ -56,6 +56,12 @@ export interface LockStore {
    */
   renew(holder: string, epoch: number, ttlMs: number, opts?: CallOptions): Promise<Grant | null>;
   /**
+   * The epoch floor: while `holder` holds the lock with `epoch`, sets its epoch to `minEpoch` when
+   * that is larger (and every later grant above it) and extends the hold like a renewal. Returns
+   * the grant, or null when `holder` no longer holds the lock with `epoch`.
+   */
+  raiseEpoch(holder: string, epoch: number, minEpoch: number, ttlMs: number, opts?: CallOptions): Promise<Grant | null>;
+  /**
    * Frees the lock if `holder` still holds it with `epoch`, and tells subscribers at once.
    * Returns whether it was released; never touches another holder's lock.
    */

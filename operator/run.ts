@@ -8,6 +8,7 @@ import { KINDS } from '../api/types.ts';
 import { createWorkloadCaches } from '../controllers/caches.ts';
 import { configSync } from '../controllers/config-file/config-sync.ts';
 import { eventRecorder } from '../controllers/shared/events.ts';
+import { fenceLabels } from '../controllers/fence.ts';
 import { createWorkloadControllers } from '../controllers/workload-controllers.ts';
 import { holderIdentity } from '../election/identity.ts';
 import { LeaderGate } from '../election/leader-gate.ts';
@@ -15,6 +16,7 @@ import { combineObservers } from '../election/observers.ts';
 import { createLockStore } from '../election/store-factory.ts';
 import { StoreHealth } from '../election/store-health.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../runtime/kube-client.ts';
 import { loadKubeConfig } from '../runtime/kubeconfig.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { Manager } from '../runtime/manager.ts';
@@ -25,6 +27,7 @@ import { publishWorkloads } from '../server/live-workloads.ts';
 import { OperatorMetrics, instrumentStore } from '../server/metrics.ts';
 import { StatusTracker } from '../server/status-tracker.ts';
 import { hubObserver, logObserver, newLeaderSeen } from './leadership.ts';
+import { takeOver } from './takeover.ts';
 import { operatorViews } from './views.ts';
 import { countReconcileErrors, fanOutEvents } from './workload-events.ts';
 
@@ -37,10 +40,11 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-/** The lock store, counted in metrics and watched for /readyz. */
+/** The lock store, counted in metrics and watched for /readyz; a Lease lock is its tenant's fence too. */
 async function openStore(cfg: HighlanderConfig, kc: KubeConfig, metrics: OperatorMetrics) {
   const health = new StoreHealth();
-  const store = health.watch(instrumentStore(await createLockStore(cfg, { kubeConfig: () => kc }), metrics));
+  const opened = await createLockStore(cfg, { kubeConfig: () => kc, leaseLabels: fenceLabels(cfg.tenant) });
+  const store = health.watch(instrumentStore(opened, metrics));
   return { store, health };
 }
 
@@ -48,6 +52,7 @@ async function openStore(cfg: HighlanderConfig, kc: KubeConfig, metrics: Operato
 function buildManager(
   cfg: HighlanderConfig,
   kc: KubeConfig,
+  client: KubeClient,
   identity: string,
   log: Logger,
   metrics: OperatorMetrics,
@@ -58,9 +63,9 @@ function buildManager(
     watchNamespaces: cfg.watchNamespaces,
     log: log.child({ component: 'informer' }),
   });
-  const events = eventRecorder(kc, identity, (err) => log.warn({ err: String(err) }, 'could not record an event'));
+  const events = eventRecorder(client, identity, (err) => log.warn({ err: String(err) }, 'could not record an event'));
   const controllers = createWorkloadControllers({
-    kubeConfig: kc,
+    client,
     caches,
     tenant: cfg.tenant,
     identity,
@@ -71,7 +76,7 @@ function buildManager(
   });
   const manager = new Manager().add(caches.runnable);
   for (const c of controllers) manager.add(c);
-  manager.add(configSync({ kubeConfig: kc, config: cfg, caches, log }));
+  manager.add(configSync({ client, config: cfg, caches, log }));
   const live = publishWorkloads(hub, inTenant(cfg.tenant));
   for (const kind of KINDS) caches.crs[kind].on(live);
   return { caches, controllers, manager };
@@ -107,7 +112,9 @@ export async function runOperator(
   const hub = new EventHub();
   const failovers = new FailoverRecorder(identity, hub);
   const tracker = new StatusTracker(identity);
-  const { caches, controllers, manager } = buildManager(cfg, kc, identity, log, metrics, hub);
+  const client = new KubeClient(kc);
+  const { caches, controllers, manager } = buildManager(cfg, kc, client, identity, log, metrics, hub);
+  const takeover = { client, caches, tenant: cfg.tenant, identity, storageType: cfg.storageType, log };
 
   const gate = new LeaderGate({
     store,
@@ -120,7 +127,8 @@ export async function runOperator(
       hubObserver(identity, hub, failovers),
     ),
     callbacks: {
-      onStartedLeading: (ctx) => manager.lead(ctx),
+      onStartedLeading: (ctx) =>
+        manager.lead(ctx, () => takeOver(ctx, { ...takeover, fenceNamespace: cfg.leaderElection.leaseNamespace })),
       // The observer logs it ("leadership ended"); the leader's parts have the signal.
       onStoppedLeading: () => undefined,
       onNewLeader: newLeaderSeen({ identity, tracker, failovers, hub, log }),
@@ -154,6 +162,7 @@ export async function runOperator(
       await gate.stop();
       for (const c of controllers) c.shutDown();
       await manager.stop();
+      client.close();
       await store.close();
       log.info({}, 'stopped');
     },

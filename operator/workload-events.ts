@@ -16,8 +16,8 @@ export function fanOutEvents(
   sinks: { metrics: OperatorMetrics; hub: EventHub; log: Log },
 ): EventRecorder {
   const { metrics, hub, log } = sinks;
-  return (cr, level, reason, message) => {
-    events(cr, level, reason, message);
+  return (cr, level, reason, message, guard) => {
+    const written = events(cr, level, reason, message, guard);
     const type = isWorkloadKind(cr.kind) ? WORKLOAD_KINDS[cr.kind].type : cr.kind;
     const { name, namespace } = cr.metadata;
     if (level === 'Normal') {
@@ -33,6 +33,7 @@ export function fanOutEvents(
     if (level === 'Warning') log.warn(fields, 'workload stalled');
     else if (reason === 'LeaderChanged') log.debug(fields, 'workload adopted');
     else log.info(fields, reason === 'Repaired' ? 'workload repaired' : 'workload changed');
+    return written;
   };
 }
 

@@ -61,8 +61,9 @@ export class Controller implements Runnable {
   }
 
   /** Reconciles until leadership ends; settles once every in-flight pass has finished. */
-  async run(ctx: { signal: AbortSignal; epoch?: number }): Promise<void> {
-    const { signal, epoch } = ctx as LeaderContext;
+  async run(ctx: { signal: AbortSignal } & Partial<LeaderContext>): Promise<void> {
+    const guard = ctx as LeaderContext;
+    const { signal } = guard;
     if (signal.aborted) return;
     this.#leading = true;
     signal.addEventListener('abort', () => (this.#leading = false), { once: true });
@@ -71,8 +72,7 @@ export class Controller implements Runnable {
       queue: this.#o.queue,
       reconciler: this.#o.reconciler,
       workers: this.#o.workers,
-      epoch,
-      signal,
+      guard,
       log: this.#o.log,
       ...(this.#o.observer ? { observer: this.#o.observer } : {}),
     });

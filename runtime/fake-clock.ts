@@ -33,6 +33,14 @@ export class FakeClock implements Clock {
   }
 
   /**
+   * Moves time forward by `ms` without firing any timer: what a process sees right after its
+   * event loop was blocked (a long GC, SIGSTOP) — the clock has moved, overdue timers have not run.
+   */
+  jump(ms: number): void {
+    this.#now += ms;
+  }
+
+  /**
    * Moves time forward by `ms`, firing due timers in order and letting the promise
    * callbacks they start run to completion between timers (as the event loop would).
    */

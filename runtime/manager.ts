@@ -4,19 +4,17 @@
 // are stopped when leadership ends. The manager waits for the leader's parts to settle before
 // it reports leadership work done, so the lock is never released under a write still in flight.
 import { setMaxListeners } from 'node:events';
+import type { WriteGuard } from './write-guard.ts';
 
-/** What a leader's part receives: abort means stop now; the epoch is the fencing token. */
-export interface LeaderContext {
-  signal: AbortSignal;
-  epoch: number;
-}
+/** What a leader's part receives: abort means stop now; the epoch is the fencing token; the lease check guards every write. */
+export type LeaderContext = WriteGuard;
 
 /** A part that runs until its signal aborts; the promise settles once it has stopped. */
 export interface Runnable {
   readonly name: string;
   /** True: runs only while this replica leads. False: runs from start to stop on every replica. */
   readonly needsLeadership: boolean;
-  run(ctx: { signal: AbortSignal; epoch?: number }): Promise<void>;
+  run(ctx: { signal: AbortSignal } & Partial<LeaderContext>): Promise<void>;
 }
 
 /** A cache the leader's parts must wait for: synced once its first list is in. */
@@ -54,15 +52,18 @@ export class Manager {
   }
 
   /**
-   * The leader's work: once every cache has synced, runs the leader's parts until `ctx.signal`
-   * aborts. Settles only when every one of them has stopped; the first failure is rethrown.
+   * The leader's work: once every cache has synced (and `prepare`, which may read them, is done),
+   * runs the leader's parts until `ctx.signal` aborts. Settles only when every one of them has
+   * stopped; the first failure is rethrown.
    */
-  async lead(ctx: LeaderContext): Promise<void> {
+  async lead(ctx: LeaderContext, prepare?: () => Promise<void>): Promise<void> {
     // Every part and cache wait listens on this one signal: the default limit of 10 would warn
     // of a leak that is not one.
     setMaxListeners(64 + this.#leaders.length * 16 + this.#caches.length, ctx.signal);
     const synced = await Promise.all(this.#caches.map((c) => c.waitForSync(ctx.signal)));
     if (ctx.signal.aborted || !synced.every(Boolean)) return;
+    await prepare?.();
+    if (ctx.signal.aborted) return;
     const results = await Promise.allSettled(this.#leaders.map((p) => p.run(ctx)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

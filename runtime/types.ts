@@ -1,6 +1,7 @@
 // The contracts of the reconcile core: informers feed keys to a workqueue; leader-gated
 // workers call a reconciler with the key only (level-based: state is re-read from caches).
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { WriteGuard } from './write-guard.ts';
 
 /** "namespace/name" (or "name" for cluster-scoped objects). */
 export type ObjectKey = string;
@@ -33,11 +34,15 @@ export interface InformerHandlers<T extends KubernetesObject> {
   delete?(obj: Readonly<T>): void;
 }
 
-/** What one reconcile pass is given: the key, the leader's epoch, and a signal that aborts on lost leadership. */
+/**
+ * What one reconcile pass is given: the key, the leader's epoch, a signal that aborts on lost
+ * leadership, and the guard every write of the pass goes through.
+ */
 export interface ReconcileRequest {
   key: ObjectKey;
   epoch: number;
   signal: AbortSignal;
+  guard: WriteGuard;
 }
 
 /** The outcome of a pass: done, or look again after a while (e.g. to observe progress). */

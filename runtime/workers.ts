@@ -1,5 +1,7 @@
 // Leader-gated workers: take keys from a queue and reconcile them while the signal holds.
 import type { Log } from './logger.ts';
+import { LeadershipLost } from './write-guard.ts';
+import type { WriteGuard } from './write-guard.ts';
 import type { ReconcileObserver } from './metrics.ts';
 import type { Reconciler } from './types.ts';
 import { TerminalError } from './types.ts';
@@ -10,9 +12,8 @@ export interface WorkerOptions {
   queue: WorkQueue;
   reconciler: Reconciler;
   workers: number;
-  epoch: number;
-  /** Aborts when leadership ends: workers stop taking keys and in-flight passes see it. */
-  signal: AbortSignal;
+  /** The leader's epoch, lease check and signal: when it aborts, workers stop taking keys and in-flight passes see it. */
+  guard: WriteGuard;
   log: Log;
   observer?: ReconcileObserver;
 }
@@ -23,13 +24,18 @@ export async function runWorkers(o: WorkerOptions): Promise<void> {
     o.observer?.workerStarted();
     try {
       for (;;) {
-        const key = await o.queue.get(o.signal);
+        const key = await o.queue.get(o.guard.signal);
         if (key === undefined) return;
         const start = performance.now();
         try {
-          const res = await o.reconciler.reconcile({ key, epoch: o.epoch, signal: o.signal });
+          const res = await o.reconciler.reconcile({
+            key,
+            epoch: o.guard.epoch,
+            signal: o.guard.signal,
+            guard: o.guard,
+          });
           o.queue.forget(key);
-          if (res.requeueAfterMs !== undefined && !o.signal.aborted) o.queue.addAfter(key, res.requeueAfterMs);
+          if (res.requeueAfterMs !== undefined && !o.guard.signal.aborted) o.queue.addAfter(key, res.requeueAfterMs);
           o.observer?.reconciled({
             key,
             outcome: res.requeueAfterMs !== undefined ? 'requeue_after' : 'success',
@@ -37,14 +43,10 @@ export async function runWorkers(o: WorkerOptions): Promise<void> {
           });
         } catch (err) {
           const terminal = err instanceof TerminalError;
-          o.observer?.reconciled({
-            key,
-            outcome: 'error',
-            ms: performance.now() - start,
-            terminal,
-            aborted: o.signal.aborted,
-          });
-          if (o.signal.aborted) {
+          // A write refused by the lease check means leadership is ending (its timer may not have fired yet).
+          const ended = o.guard.signal.aborted || err instanceof LeadershipLost;
+          o.observer?.reconciled({ key, outcome: 'error', ms: performance.now() - start, terminal, aborted: ended });
+          if (ended) {
             // Leadership ended mid-pass; the next leader reconciles this key from scratch.
           } else if (terminal) {
             o.queue.forget(key);

@@ -142,7 +142,7 @@ export function podViews(
         age: created ? formatAge(now - created.getTime()) : '',
         createdAt: created ? created.toISOString() : null,
         workload,
-        epoch: epochOf(pod.metadata?.annotations),
+        epoch: epochOf(pod.metadata),
         leaderId: leader,
         clusterName,
         labels: { ...pod.metadata?.labels },

@@ -1,26 +1,29 @@
 // The leader's part that keeps config-file workloads applied: once when leadership starts, and
 // again whenever one of them is deleted, until leadership ends.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '../../runtime/kube-client.ts';
+import type { WriteGuard } from '../../runtime/write-guard.ts';
+import { childWriter } from '../shared/apply.ts';
 import { SOURCE_LABEL, inTenant } from '../../api/labels.ts';
 import { KINDS } from '../../api/types.ts';
 import type { HighlanderConfig } from '../../config/config.ts';
 import type { Log } from '../../runtime/logger.ts';
 import { aborted } from '../../runtime/abort.ts';
-import type { Runnable } from '../../runtime/manager.ts';
+import type { LeaderContext, Runnable } from '../../runtime/manager.ts';
 import type { WorkloadCaches } from '../caches.ts';
-import { syncConfigWorkloads } from './config-workloads.ts';
+import { CONFIG_FIELD_MANAGER, syncConfigWorkloads } from './config-workloads.ts';
 
 /** A manager part applying the config file's workloads as CRs while leading. */
 export function configSync(o: {
-  kubeConfig: KubeConfig;
+  client: KubeClient;
   config: Pick<HighlanderConfig, 'workloads' | 'namespace' | 'tenant'>;
   caches: WorkloadCaches;
   log: Log;
 }): Runnable {
   const ours = inTenant(o.config.tenant);
+  const writer = childWriter(o.client, CONFIG_FIELD_MANAGER);
   let syncing: Promise<void> | undefined;
-  const sync = (): Promise<void> =>
-    (syncing ??= syncConfigWorkloads(o.kubeConfig, o.config, o.caches.crs)
+  const sync = (guard: WriteGuard): Promise<void> =>
+    (syncing ??= syncConfigWorkloads(writer, guard, o.config, o.caches.crs)
       .then((problems) => {
         for (const p of problems) o.log.error({ problem: p }, 'config-file workload refused');
       })
@@ -29,17 +32,18 @@ export function configSync(o: {
   return {
     name: 'config-workloads',
     needsLeadership: true,
-    async run({ signal }) {
+    async run(ctx) {
+      const guard = ctx as LeaderContext;
       const offs = KINDS.map((kind) =>
         o.caches.crs[kind].on({
           delete: (cr) => {
-            if (cr.metadata.labels?.[SOURCE_LABEL] === 'config' && ours(cr)) void sync();
+            if (cr.metadata.labels?.[SOURCE_LABEL] === 'config' && ours(cr)) void sync(guard);
           },
         }),
       );
       try {
-        await sync();
-        await aborted(signal);
+        await sync(guard);
+        await aborted(guard.signal);
         await syncing; // a pass in flight finishes before leadership is given up
       } finally {
         for (const off of offs) off();

@@ -1,13 +1,16 @@
 // Workloads listed in the config file become CRs (labelled source: config), applied by the
 // leader and pruned when removed from the file. From there they take the same path as any
 // CR: same informers, same controllers, visible to `kubectl get highlander`.
-import { ApiException, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { KINDS, WORKLOAD_KINDS } from '../../api/types.ts';
-import type { WorkloadKind } from '../../api/types.ts';
-import { API_VERSION, GROUP, SOURCE_LABEL, TENANT_LABEL, VERSION } from '../../api/labels.ts';
+import { KINDS } from '../../api/types.ts';
+import type { Workload, WorkloadKind } from '../../api/types.ts';
+import { API_VERSION, EPOCH_LABEL, SOURCE_LABEL, TENANT_LABEL } from '../../api/labels.ts';
 import type { HighlanderConfig, WorkloadsConfig } from '../../config/config.ts';
+import { KubeApiError, serverMessage } from '../../runtime/kube-client.ts';
 import type { ObjectCache } from '../../runtime/types.ts';
+import { LeadershipLost } from '../../runtime/write-guard.ts';
+import type { WriteGuard } from '../../runtime/write-guard.ts';
+import { deleteChild, ensureChild } from '../shared/apply.ts';
+import type { ChildWriter } from '../shared/apply.ts';
 
 /** The field manager for CRs made from the config file. */
 export const CONFIG_FIELD_MANAGER = 'highlander-config';
@@ -62,45 +65,42 @@ export function prunable<
 }
 
 /**
- * Applies the config's CRs and deletes the ones removed from it. Returns one problem per CR
- * the API server refused (an invalid workload never stops the others).
+ * Applies the config's CRs and deletes the ones removed from it, under the same rules as any
+ * child: an absent CR is created, a drifted one applied at the version seen, an unchanged one
+ * restamped with this leader's epoch, a removed one stamped and then deleted at that version.
+ * Returns one problem per CR the API server refused (an invalid workload never stops the others).
  */
 export async function syncConfigWorkloads(
-  kc: KubeConfig,
+  writer: ChildWriter,
+  guard: WriteGuard,
   cfg: Pick<HighlanderConfig, 'workloads' | 'namespace' | 'tenant'>,
-  caches: Record<
-    WorkloadKind,
-    ObjectCache<{ kind?: string; metadata: { name: string; namespace: string; labels?: Record<string, string> } }>
-  >,
+  caches: Record<WorkloadKind, ObjectCache<Workload>>,
 ): Promise<string[]> {
-  const api = KubernetesObjectApi.makeApiClient(kc);
-  const custom = kc.makeApiClient(CustomObjectsApi);
   const wanted = configWorkloadCRs(cfg);
   const problems: string[] = [];
+  const refused = (what: string, err: unknown): void => {
+    if (err instanceof LeadershipLost) throw err;
+    const message = err instanceof KubeApiError ? (serverMessage(err.body) ?? err.message) : String(err);
+    problems.push(`${what}: ${message}`);
+  };
   for (const cr of wanted) {
+    const desired = {
+      ...cr,
+      metadata: { ...cr.metadata, labels: { ...cr.metadata.labels, [EPOCH_LABEL]: String(guard.epoch) } },
+    };
+    const key = `${cr.metadata.namespace}/${cr.metadata.name}`;
     try {
-      await api.patch(cr, undefined, undefined, CONFIG_FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      await ensureChild(writer, desired, caches[cr.kind].get(key), guard);
     } catch (err) {
-      const msg =
-        err instanceof ApiException
-          ? ((err.body as { message?: string } | undefined)?.message ?? err.message)
-          : String(err);
-      problems.push(`${cr.kind} ${cr.metadata.namespace}/${cr.metadata.name}: ${msg}`);
+      refused(`${cr.kind} ${key}`, err);
     }
   }
   const existing = KINDS.flatMap((kind) => caches[kind].list().map((o) => ({ ...o, kind })));
   for (const old of prunable(existing, wanted, cfg.tenant)) {
     try {
-      await custom.deleteNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: old.metadata.namespace,
-        plural: WORKLOAD_KINDS[old.kind].plural,
-        name: old.metadata.name,
-      });
+      await deleteChild(writer, old, guard);
     } catch (err) {
-      if (!(err instanceof ApiException && err.code === 404))
-        problems.push(`pruning ${old.kind} ${old.metadata.name}: ${String(err)}`);
+      refused(`pruning ${old.kind} ${old.metadata.name}`, err);
     }
   }
   return problems;

@@ -17,7 +17,7 @@ test('the seed WorkloadCronJob becomes a Forbid CronJob owned by its CR', () => 
   assert.equal(cj.spec?.schedule, '*/5 * * * *');
   assert.equal(cj.spec?.concurrencyPolicy, 'Forbid');
   assert.equal(cj.spec?.suspend, false);
-  assert.equal(cj.metadata?.annotations?.['highlander.plexobject.io/epoch'], '7');
+  assert.equal(cj.metadata?.labels?.['highlander.plexobject.io/epoch'], '7');
   assert.deepEqual(cj.metadata?.ownerReferences?.[0], {
     apiVersion: 'highlander.plexobject.io/v1',
     kind: 'WorkloadCronJob',

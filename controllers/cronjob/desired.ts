@@ -4,6 +4,7 @@ import { childMeta } from '../shared/child-meta.ts';
 import type { Owner } from '../shared/child-meta.ts';
 import type { WorkloadCronJob } from '../../api/types.ts';
 import { podTemplate } from '../shared/pod-template.ts';
+import { childLabels } from '../../api/labels.ts';
 
 /** The CronJob a WorkloadCronJob should have. */
 export function desiredCronJob(cr: Owner<WorkloadCronJob>, epoch: number): V1CronJob {
@@ -21,7 +22,7 @@ export function desiredCronJob(cr: Owner<WorkloadCronJob>, epoch: number): V1Cro
       successfulJobsHistoryLimit: s.successfulJobsHistoryLimit ?? 3,
       failedJobsHistoryLimit: s.failedJobsHistoryLimit ?? 1,
       jobTemplate: {
-        metadata: { labels: childMeta(cr, cr.metadata.name, epoch).labels! },
+        metadata: { labels: childLabels(cr.metadata.name, cr.spec.labels) },
         spec: { template: podTemplate(cr.metadata.name, s, { restartPolicy: s.restartPolicy ?? 'OnFailure' }) },
       },
     },

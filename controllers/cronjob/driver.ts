@@ -16,7 +16,7 @@ export function cronJobDriver(
 ): KindDriver<WorkloadCronJob, CronStatusFields> {
   return {
     kind: 'WorkloadCronJob',
-    steps: (cr, epoch) => [ensureStep(writer, cronJobs, desiredCronJob(cr, epoch), epoch)],
+    steps: (cr, guard) => [ensureStep(writer, cronJobs, desiredCronJob(cr, guard.epoch), guard)],
     observe: (cr) =>
       observeCronJob(cronJobs.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.suspend ?? false),
   };

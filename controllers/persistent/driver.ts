@@ -17,9 +17,9 @@ export function persistentDriver(
 ): KindDriver<WorkloadPersistent, ReplicaStatusFields> {
   return {
     kind: 'WorkloadPersistent',
-    steps: (cr, epoch) => [
-      ensureStep(writer, services, desiredHeadlessService(cr, epoch), epoch),
-      ensureStep(writer, statefulSets, desiredStatefulSet(cr, epoch), epoch),
+    steps: (cr, guard) => [
+      ensureStep(writer, services, desiredHeadlessService(cr, guard.epoch), guard),
+      ensureStep(writer, statefulSets, desiredStatefulSet(cr, guard.epoch), guard),
     ],
     observe: (cr) =>
       observeReplicas(

@@ -16,6 +16,6 @@ test('a process runs as `<name>-pod` with its restart policy and grace period', 
   assert.equal(p.spec?.restartPolicy, 'OnFailure');
   assert.equal(p.spec?.terminationGracePeriodSeconds, 45);
   assert.equal(p.metadata?.labels?.['highlander.plexobject.io/workload'], 'id-gen');
-  assert.equal(p.metadata?.annotations?.['highlander.plexobject.io/epoch'], '2');
+  assert.equal(p.metadata?.labels?.['highlander.plexobject.io/epoch'], '2');
   assert.equal(desiredPod({ ...cr, spec: { ...cr.spec, restartPolicy: undefined } }, 1).spec?.restartPolicy, 'Always');
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import { unguarded } from '../../runtime/write-guard.ts';
+import type { ChildWriter } from '../shared/apply.ts';
 import { meta } from '../shared/testing.ts';
 import type { StepOutcome } from '../shared/workload-reconciler.ts';
 import { desiredPod } from './desired.ts';
@@ -41,17 +43,22 @@ test('the spec hash ignores the epoch, so a failover replaces no pod', () => {
 function drive(maxRestarts: number | undefined) {
   const pods = new Map<string, V1Pod>();
   const calls: string[] = [];
-  const writer = {
-    apply: <T>(o: T) => {
+  const writer: ChildWriter = {
+    create: <T extends KubernetesObject>(o: T) => {
       const p = o as V1Pod;
-      calls.push(`apply ${p.metadata?.name}`);
+      calls.push(`create ${p.metadata?.name}`);
       pods.set(`ns/${p.metadata?.name}`, {
         ...p,
         status: { phase: 'Running', containerStatuses: [{ name: 'main', restartCount: 0 } as never] },
       });
       return Promise.resolve(o);
     },
-    delete: (o: { metadata?: { name?: string } }) => {
+    apply: () => Promise.reject(new Error('a process pod is never applied')),
+    patch: (o) => {
+      calls.push(`stamp ${o.metadata?.name}`);
+      return Promise.resolve(o);
+    },
+    delete: (o) => {
       calls.push(`delete ${o.metadata?.name}`);
       pods.delete(`ns/${o.metadata?.name}`);
       return Promise.resolve();
@@ -72,7 +79,7 @@ function drive(maxRestarts: number | undefined) {
   };
   const pass = async () => {
     const did: StepOutcome[] = [];
-    for (const step of driver.steps(cr, 1, new AbortController().signal)) did.push(...[await step()].flat());
+    for (const step of driver.steps(cr, unguarded(1))) did.push(...[await step()].flat());
     return { did, observed: driver.observe(cr) };
   };
   const restart = (n: number) => (pods.get('ns/p-pod')!.status!.containerStatuses![0]!.restartCount = n);
@@ -82,22 +89,22 @@ function drive(maxRestarts: number | undefined) {
 test('maxRestarts: restarts up to the limit are allowed; one more stops the process until the spec changes', async () => {
   const d = drive(2);
   await d.pass();
-  assert.deepEqual(d.calls, ['apply p-pod']);
+  assert.deepEqual(d.calls, ['create p-pod']);
   d.restart(2);
   const within = await d.pass();
   assert.equal(within.observed.phase, 'Running');
-  assert.deepEqual(d.calls, ['apply p-pod']);
+  assert.deepEqual(d.calls, ['create p-pod']);
 
   d.restart(3);
   const over = await d.pass();
   assert.equal(over.did[0]?.reason, 'GaveUp');
   assert.match(over.did[0]?.message ?? '', /^pod p-pod: 3 restarts, more than maxRestarts \(2\)/);
-  assert.deepEqual(d.calls, ['apply p-pod', 'delete p-pod']);
+  assert.deepEqual(d.calls, ['create p-pod', 'stamp p-pod', 'delete p-pod']);
   assert.equal(over.observed.stalled?.reason, MAX_RESTARTS_REASON);
   assert.equal(over.observed.phase, 'Failed');
   // The pod's deletion brings the CR back (the cache may not show our status yet): no new pod.
   const after = await d.pass();
-  assert.deepEqual(d.calls, ['apply p-pod', 'delete p-pod']);
+  assert.deepEqual(d.calls, ['create p-pod', 'stamp p-pod', 'delete p-pod']);
   assert.equal(after.observed.stalled?.reason, MAX_RESTARTS_REASON);
   assert.match(after.observed.message, /gave up after 3 restarts/);
 });
@@ -108,5 +115,5 @@ test('without maxRestarts the process restarts forever', async () => {
   d.restart(500);
   const r = await d.pass();
   assert.equal(r.observed.phase, 'Running');
-  assert.deepEqual(d.calls, ['apply p-pod']);
+  assert.deepEqual(d.calls, ['create p-pod']);
 });

@@ -5,8 +5,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { keyOf } from '../../runtime/types.ts';
 import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from '../shared/apply.ts';
-import { deleteChild } from '../shared/apply.ts';
-import { GROUP } from '../../api/labels.ts';
+import { deleteChild, stampPatch } from '../shared/apply.ts';
+import { GROUP, epochOf } from '../../api/labels.ts';
 import type { WorkloadProcess } from '../../api/types.ts';
 import type { KindDriver } from '../shared/workload-reconciler.ts';
 import { desiredPod, podName } from './desired.ts';
@@ -56,9 +56,9 @@ export function processDriver(
     givenUp.get(keyOf(cr))?.generation === cr.metadata.generation || statusGaveUp(cr);
   return {
     kind: 'WorkloadProcess',
-    steps: (cr, epoch) => [
+    steps: (cr, guard) => [
       async () => {
-        const desired = desiredPod(cr, epoch);
+        const desired = desiredPod(cr, guard.epoch);
         const hash = specHash(desired);
         desired.metadata!.annotations = { ...desired.metadata!.annotations, [SPEC_HASH_ANNOTATION]: hash };
         const existing = podOf(cr);
@@ -66,13 +66,13 @@ export function processDriver(
         const max = cr.spec.maxRestarts;
         if (gaveUp(cr)) {
           // Stopped for good until the spec changes: no pod runs.
-          return existing && (await deleteChild(writer, existing, epoch))
+          return existing && (await deleteChild(writer, existing, guard))
             ? { reason: 'Stopped', message: `pod ${podName(cr)}: maxRestarts was exceeded` }
             : undefined;
         }
         if (existing && max !== undefined && restartsOf(existing) > max) {
           givenUp.set(keyOf(cr), { generation: cr.metadata.generation ?? 0, restarts: restartsOf(existing) });
-          await deleteChild(writer, existing, epoch);
+          await deleteChild(writer, existing, guard);
           return {
             reason: 'GaveUp',
             message: `pod ${podName(cr)}: ${restartsOf(existing)} restarts, more than maxRestarts (${max}); edit the spec to start it again`,
@@ -80,12 +80,18 @@ export function processDriver(
         }
         if (existing) {
           const why = replaceReason(existing, hash, cr.spec.restartPolicy ?? 'Always');
-          if (!why) return undefined;
-          return (await deleteChild(writer, existing, epoch))
+          if (!why) {
+            // Adopted by a new leader: restamped with its epoch (metadata only; the pod keeps running).
+            if (epochOf(existing.metadata) < guard.epoch) {
+              await writer.patch(existing, stampPatch(guard.epoch), guard);
+            }
+            return undefined;
+          }
+          return (await deleteChild(writer, existing, guard))
             ? { reason: 'Replacing', message: `pod ${podName(cr)}: ${why}` }
             : undefined;
         }
-        await writer.apply(desired);
+        await writer.create(desired, guard);
         return { reason: 'Created', message: `pod ${podName(cr)}` };
       },
     ],

@@ -18,12 +18,12 @@ export function serviceDriver(
 ): KindDriver<WorkloadService, ReplicaStatusFields> {
   return {
     kind: 'WorkloadService',
-    steps: (cr, epoch) => {
-      const svc = desiredService(cr, epoch);
+    steps: (cr, guard) => {
+      const svc = desiredService(cr, guard.epoch);
       // The Deployment and its Service do not wait for each other: both are written at once
       // (a Service is the slower write: it allocates a cluster IP).
-      const deployment = ensureStep(writer, deployments, desiredDeployment(cr, epoch), epoch);
-      return [svc ? together(deployment, ensureStep(writer, services, svc, epoch)) : deployment];
+      const deployment = ensureStep(writer, deployments, desiredDeployment(cr, guard.epoch), guard);
+      return [svc ? together(deployment, ensureStep(writer, services, svc, guard)) : deployment];
     },
     observe: (cr) =>
       observeReplicas(deployments.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.replicas, 'Deployment'),

@@ -1,22 +1,34 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { contains, ensureChild } from './apply.ts';
+import { unguarded } from '../../runtime/write-guard.ts';
+import { contains, deleteChild, ensureChild } from './apply.ts';
 import type { ChildWriter } from './apply.ts';
 
-/** Records writes (a unit-test stand-in for the API server's apply endpoint). */
-function recorder(): ChildWriter & { applied: KubernetesObject[]; deleted: KubernetesObject[] } {
-  const applied: KubernetesObject[] = [];
-  const deleted: KubernetesObject[] = [];
+type Call = { verb: 'create' | 'apply' | 'patch' | 'delete'; obj: KubernetesObject; patch?: Record<string, unknown> };
+
+/** Records writes (a unit-test stand-in for the API server); a patch bumps the resourceVersion. */
+function recorder(): ChildWriter & { calls: Call[] } {
+  const calls: Call[] = [];
   return {
-    applied,
-    deleted,
-    apply: <T extends KubernetesObject>(o: T) => {
-      applied.push(o);
+    calls,
+    create: <T extends KubernetesObject>(o: T) => {
+      calls.push({ verb: 'create', obj: o });
       return Promise.resolve(o);
     },
+    apply: <T extends KubernetesObject>(o: T) => {
+      calls.push({ verb: 'apply', obj: o });
+      return Promise.resolve(o);
+    },
+    patch: (o, patch) => {
+      calls.push({ verb: 'patch', obj: o, patch });
+      return Promise.resolve({
+        ...o,
+        metadata: { ...o.metadata, resourceVersion: `${o.metadata?.resourceVersion}+1` },
+      });
+    },
     delete: (o) => {
-      deleted.push(o);
+      calls.push({ verb: 'delete', obj: o });
       return Promise.resolve();
     },
   };
@@ -25,7 +37,7 @@ function recorder(): ChildWriter & { applied: KubernetesObject[]; deleted: Kuber
 const desired = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
-  metadata: { name: 'd', namespace: 'ns', annotations: { 'highlander.plexobject.io/epoch': '5' } },
+  metadata: { name: 'd', namespace: 'ns', labels: { 'highlander.plexobject.io/epoch': '5' } },
   spec: { replicas: 1, template: { spec: { containers: [{ name: 'main', image: 'x:1' }] } } },
 };
 const actual = (epoch: string, replicas = 1, image = 'x:1') => ({
@@ -34,7 +46,7 @@ const actual = (epoch: string, replicas = 1, image = 'x:1') => ({
     ...desired.metadata,
     resourceVersion: '42',
     uid: 'u',
-    annotations: { 'highlander.plexobject.io/epoch': epoch, other: 'kept' },
+    labels: { 'highlander.plexobject.io/epoch': epoch, other: 'kept' },
   },
   spec: {
     replicas,
@@ -42,6 +54,7 @@ const actual = (epoch: string, replicas = 1, image = 'x:1') => ({
     template: { spec: { containers: [{ name: 'main', image, imagePullPolicy: 'IfNotPresent' }] } },
   },
 });
+const at = (epoch: number) => unguarded(epoch);
 
 test('contains ignores defaults and the epoch stamp, not our fields', () => {
   assert.equal(contains(actual('3'), desired), true);
@@ -49,21 +62,49 @@ test('contains ignores defaults and the epoch stamp, not our fields', () => {
   assert.equal(contains(actual('3', 1, 'x:2'), desired), false);
 });
 
-test('a missing child is created; a matching one is adopted without a write', async () => {
+test('a missing child is created with a create, never a forced apply (it fails if the child exists)', async () => {
   const w = recorder();
-  assert.equal(await ensureChild(w, desired, undefined, 5), 'created');
-  assert.equal(await ensureChild(w, desired, actual('4'), 5), 'unchanged');
-  assert.equal(w.applied.length, 1);
+  assert.equal(await ensureChild(w, desired, undefined, at(5)), 'created');
+  assert.deepEqual(
+    w.calls.map((c) => c.verb),
+    ['create'],
+  );
+});
+
+test('a matching child of an older leader is adopted by a metadata-only restamp at the version seen', async () => {
+  const w = recorder();
+  assert.equal(await ensureChild(w, desired, actual('4'), at(5)), 'adopted');
+  assert.equal(w.calls.length, 1);
+  assert.equal(w.calls[0]?.verb, 'patch');
+  assert.deepEqual(w.calls[0]?.patch, { metadata: { labels: { 'highlander.plexobject.io/epoch': '5' } } });
+  assert.equal(w.calls[0]?.obj.metadata?.resourceVersion, '42');
+  // Once ours, nothing is written.
+  assert.equal(await ensureChild(w, desired, actual('5'), at(5)), 'unchanged');
+  assert.equal(w.calls.length, 1);
 });
 
 test('drift is repaired with the resourceVersion we saw as a precondition', async () => {
   const w = recorder();
-  assert.equal(await ensureChild(w, desired, actual('4', 0), 5), 'updated');
-  assert.equal(w.applied[0]?.metadata?.resourceVersion, '42');
+  assert.equal(await ensureChild(w, desired, actual('4', 0), at(5)), 'updated');
+  assert.equal(w.calls[0]?.verb, 'apply');
+  assert.equal(w.calls[0]?.obj.metadata?.resourceVersion, '42');
 });
 
 test('a child written by a newer leader is never touched', async () => {
   const w = recorder();
-  assert.equal(await ensureChild(w, desired, actual('6', 0), 5), 'fenced');
-  assert.equal(w.applied.length, 0);
+  assert.equal(await ensureChild(w, desired, actual('6', 0), at(5)), 'fenced');
+  assert.equal(await deleteChild(w, actual('6'), at(5)), false);
+  assert.equal(w.calls.length, 0);
+});
+
+test('a delete is preceded by a stamp with our epoch and carries the version the stamp made', async () => {
+  const w = recorder();
+  assert.equal(await deleteChild(w, actual('4'), at(5)), true);
+  assert.deepEqual(
+    w.calls.map((c) => [c.verb, c.obj.metadata?.resourceVersion]),
+    [
+      ['patch', '42'],
+      ['delete', '42+1'],
+    ],
+  );
 });

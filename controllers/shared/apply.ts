@@ -1,32 +1,72 @@
-// Writing children: server-side apply as field manager `highlander`, adopting what already
-// matches (no write, no restart), and fenced by the epoch annotation and resourceVersion.
-import { ApiException, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { EPOCH_ANNOTATION, FIELD_MANAGER, epochOf } from '../../api/labels.ts';
+// Writing children, never unconditionally: an absent child is created (which fails if it exists
+// after all), a drifted one is server-side applied with the resourceVersion seen, an adopted one
+// is restamped with this leader's epoch by a metadata-only patch, and a delete is preceded by a
+// stamp so that it carries this leader's epoch to the API server's fence too. Every write goes
+// through the write guard (lease check, deadline, leadership signal) and carries the epoch, which
+// the admission policy compares with the stored object's and with the tenant's fence.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { EPOCH_LABEL, FIELD_MANAGER, epochOf } from '../../api/labels.ts';
+import { PATCH, KubeApiError } from '../../runtime/kube-client.ts';
+import type { KubeClient } from '../../runtime/kube-client.ts';
+import { sendGuarded } from '../../runtime/write-guard.ts';
+import type { WriteGuard } from '../../runtime/write-guard.ts';
+import { collectionPath, objectPath } from './resource-paths.ts';
 
 /** What ensuring a child did. */
-export type EnsureOutcome = 'created' | 'updated' | 'unchanged' | 'fenced';
+export type EnsureOutcome = 'created' | 'updated' | 'adopted' | 'unchanged' | 'fenced';
 
 /** The writes the controllers make; an interface so reconcile logic can be tested without a cluster. */
 export interface ChildWriter {
-  /** Server-side apply; `resourceVersion` in the object makes it conditional. */
-  apply<T extends KubernetesObject>(obj: T): Promise<T>;
-  /** Deletes only the version we saw (resourceVersion precondition). */
-  delete(obj: KubernetesObject): Promise<void>;
+  /** Creates `obj`; a 409 means the cache was behind (the pass is retried). */
+  create<T extends KubernetesObject>(obj: T, guard: WriteGuard): Promise<T>;
+  /** Server-side apply (field manager `highlander`), conditional on `obj.metadata.resourceVersion`. */
+  apply<T extends KubernetesObject>(obj: T, guard: WriteGuard): Promise<T>;
+  /** A JSON merge patch of `existing`, conditional on its resourceVersion. */
+  patch(
+    existing: Readonly<KubernetesObject>,
+    patch: Record<string, unknown>,
+    guard: WriteGuard,
+  ): Promise<KubernetesObject>;
+  /** Deletes the version given (resourceVersion and uid preconditions); gone already is done. */
+  delete(obj: Readonly<KubernetesObject>, guard: WriteGuard): Promise<void>;
 }
 
-/** A ChildWriter on a real API server. */
-export function childWriter(kc: KubeConfig): ChildWriter {
-  const api = KubernetesObjectApi.makeApiClient(kc);
+/** A ChildWriter on a real API server, applying as `fieldManager`. */
+export function childWriter(client: KubeClient, fieldManager: string = FIELD_MANAGER): ChildWriter {
   return {
-    apply: (obj) => api.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
-    async delete(obj) {
+    create: (obj, guard) => sendGuarded(client, guard, { method: 'POST', path: collectionPath(obj), body: obj }),
+    apply: (obj, guard) =>
+      sendGuarded(client, guard, {
+        method: 'PATCH',
+        path: objectPath(obj),
+        query: { fieldManager, force: 'true' },
+        contentType: PATCH.apply,
+        body: obj,
+      }),
+    patch: (existing, patch, guard) =>
+      sendGuarded(client, guard, {
+        method: 'PATCH',
+        path: objectPath(existing),
+        contentType: PATCH.merge,
+        body: {
+          ...patch,
+          metadata: { ...(patch.metadata as object), resourceVersion: existing.metadata?.resourceVersion },
+        },
+      }),
+    async delete(obj, guard) {
       try {
-        await api.delete(obj, undefined, undefined, undefined, undefined, 'Background', {
-          preconditions: { resourceVersion: obj.metadata?.resourceVersion, uid: obj.metadata?.uid },
+        await sendGuarded(client, guard, {
+          method: 'DELETE',
+          path: objectPath(obj),
+          body: {
+            kind: 'DeleteOptions',
+            apiVersion: 'v1',
+            propagationPolicy: 'Background',
+            preconditions: { resourceVersion: obj.metadata?.resourceVersion, uid: obj.metadata?.uid },
+          },
         });
       } catch (err) {
-        if (!(err instanceof ApiException && err.code === 404)) throw err;
+        if (!(err instanceof KubeApiError && err.code === 404)) throw err;
       }
     },
   };
@@ -35,10 +75,10 @@ export function childWriter(kc: KubeConfig): ChildWriter {
 /**
  * Whether `actual` already has every value of `desired` (the API server adds defaults and
  * other managers' fields, which are allowed). The epoch stamp is ignored: a new leader adopts
- * a matching child without writing to it.
+ * a matching child by restamping it, without touching anything else.
  */
 export function contains(actual: unknown, desired: unknown, path = ''): boolean {
-  if (path === `.metadata.annotations.${EPOCH_ANNOTATION}`) return true;
+  if (path === `.metadata.labels.${EPOCH_LABEL}`) return true;
   if (Array.isArray(desired)) {
     return (
       Array.isArray(actual) &&
@@ -57,38 +97,53 @@ export function contains(actual: unknown, desired: unknown, path = ''): boolean 
   return actual === desired;
 }
 
+/** The metadata-only patch that stamps an object with `epoch`. */
+export const stampPatch = (epoch: number): Record<string, unknown> => ({
+  metadata: { labels: { [EPOCH_LABEL]: String(epoch) } },
+});
+
 /**
  * Makes the child `desired` exist as specified: creates it when missing, updates it when one
- * of our fields drifted, leaves it alone when it matches, and never touches a child written
- * by a newer leader (fenced). The update carries the resourceVersion we saw, so a write by
- * someone else in between fails with 409 instead of being overwritten.
+ * of our fields drifted, restamps it when a newer leader adopts it unchanged, leaves it alone
+ * when it matches and is ours, and never touches a child written by a newer leader (fenced).
+ * Writes carry the resourceVersion seen, so a write by someone else in between fails with 409.
  */
 export async function ensureChild<T extends KubernetesObject>(
   writer: ChildWriter,
   desired: T,
   existing: Readonly<KubernetesObject> | undefined,
-  epoch: number,
+  guard: WriteGuard,
 ): Promise<EnsureOutcome> {
   if (!existing) {
-    await writer.apply(desired);
+    await writer.create(desired, guard);
     return 'created';
   }
-  if (epochOf(existing.metadata?.annotations) > epoch) return 'fenced';
-  if (contains(existing, desired)) return 'unchanged';
-  await writer.apply({
-    ...desired,
-    metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion },
-  });
+  const stamped = epochOf(existing.metadata);
+  if (stamped > guard.epoch) return 'fenced';
+  if (contains(existing, desired)) {
+    if (stamped === guard.epoch) return 'unchanged';
+    await writer.patch(existing, stampPatch(guard.epoch), guard);
+    return 'adopted';
+  }
+  await writer.apply(
+    { ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion } },
+    guard,
+  );
   return 'updated';
 }
 
-/** Deletes a child unless a newer leader wrote it; true when deleted. */
+/**
+ * Deletes a child unless a newer leader wrote it; true when deleted. The child is stamped with
+ * this leader's epoch first (a write the fence checks), and the delete is conditional on the
+ * version that stamp produced: a leader whose epoch is stale cannot delete.
+ */
 export async function deleteChild(
   writer: ChildWriter,
   existing: Readonly<KubernetesObject>,
-  epoch: number,
+  guard: WriteGuard,
 ): Promise<boolean> {
-  if (epochOf(existing.metadata?.annotations) > epoch) return false;
-  await writer.delete(existing);
+  if (epochOf(existing.metadata) > guard.epoch) return false;
+  const stamped = await writer.patch(existing, stampPatch(guard.epoch), guard);
+  await writer.delete(stamped, guard);
   return true;
 }

@@ -4,17 +4,18 @@ import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from './apply.ts';
 import { ensureChild } from './apply.ts';
 import type { Step } from './workload-reconciler.ts';
+import type { WriteGuard } from '../../runtime/write-guard.ts';
 
 /** A step that creates or repairs `desired` from what `cache` holds under the same name. */
 export function ensureStep(
   writer: ChildWriter,
   cache: ObjectCache<KubernetesObject>,
   desired: KubernetesObject,
-  epoch: number,
+  guard: WriteGuard,
 ): Step {
   return async () => {
     const key = `${desired.metadata?.namespace}/${desired.metadata?.name}`;
-    const outcome = await ensureChild(writer, desired, cache.get(key), epoch);
+    const outcome = await ensureChild(writer, desired, cache.get(key), guard);
     const what = `${desired.kind} ${desired.metadata?.name}`;
     if (outcome === 'created') return { reason: 'Created', message: what };
     if (outcome === 'updated') return { reason: 'Repaired', message: `${what} brought back to its spec` };

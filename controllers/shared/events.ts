@@ -1,20 +1,25 @@
 // Kubernetes Events on a CR for its transitions (child created, repaired, stalled, leader
 // changed). The same event for the same object is told once per window, not on every pass.
-import { CoreV1Api } from '@kubernetes/client-node';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '../../runtime/kube-client.ts';
+import { sendGuarded } from '../../runtime/write-guard.ts';
+import type { WriteGuard } from '../../runtime/write-guard.ts';
 import { API_VERSION } from '../../api/labels.ts';
 import type { EventReason } from '../../api/reasons.ts';
 
 /** The CR an event is about. */
 export type EventSubject = { kind: string; metadata: { name: string; namespace: string; uid: string } };
 
-/** Records an event about a CR; never throws and never blocks the reconcile. */
+/**
+ * Records an event about a CR, written through the pass's guard like any leader write. Never
+ * rejects: an event that cannot be written is reported to the recorder's error hook.
+ */
 export type EventRecorder = (
   cr: EventSubject,
   type: 'Normal' | 'Warning',
   reason: EventReason,
   message: string,
-) => void;
+  guard: WriteGuard,
+) => Promise<void>;
 
 /** Remembers which (object, reason, message) was told when, for `windowMs`; bounded in size. */
 export class EventDeduper {
@@ -36,24 +41,21 @@ export class EventDeduper {
 }
 
 /** An EventRecorder writing core/v1 Events as `highlander` (instance: this replica). */
-export function eventRecorder(kc: KubeConfig, instance: string, onError: (err: unknown) => void): EventRecorder {
-  const api = kc.makeApiClient(CoreV1Api);
+export function eventRecorder(client: KubeClient, instance: string, onError: (err: unknown) => void): EventRecorder {
   const dedupe = new EventDeduper();
-  return (cr, type, reason, message) => {
+  return async (cr, type, reason, message, guard) => {
     if (!dedupe.shouldEmit(`${cr.metadata.uid}|${reason}|${message}`, Date.now())) return;
-    const now = new Date();
-    api
-      .createNamespacedEvent({
-        namespace: cr.metadata.namespace,
+    const now = new Date().toISOString();
+    const { name, namespace, uid } = cr.metadata;
+    try {
+      await sendGuarded(client, guard, {
+        method: 'POST',
+        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
         body: {
-          metadata: { generateName: `${cr.metadata.name}.`, namespace: cr.metadata.namespace },
-          involvedObject: {
-            apiVersion: API_VERSION,
-            kind: cr.kind,
-            name: cr.metadata.name,
-            namespace: cr.metadata.namespace,
-            uid: cr.metadata.uid,
-          },
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: `${name}.`, namespace },
+          involvedObject: { apiVersion: API_VERSION, kind: cr.kind, name, namespace, uid },
           type,
           reason,
           message,
@@ -64,7 +66,9 @@ export function eventRecorder(kc: KubeConfig, instance: string, onError: (err: u
           lastTimestamp: now,
           count: 1,
         },
-      })
-      .catch(onError);
+      });
+    } catch (err) {
+      onError(err);
+    }
   };
 }

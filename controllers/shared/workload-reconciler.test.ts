@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
 import type { KubernetesObject, V1CronJob } from '@kubernetes/client-node';
 import type { ObjectCache } from '../../runtime/types.ts';
+import { unguarded } from '../../runtime/write-guard.ts';
 import { cronJobDriver } from '../cronjob/driver.ts';
 import type { ChildWriter } from './apply.ts';
 import type { StatusWriter } from './status-writer.ts';
@@ -30,12 +31,15 @@ function setup(opts: { failApply?: ApiException<unknown>; staleStatus?: () => bo
   const applied: KubernetesObject[] = [];
   const statuses: object[] = [];
   const events: string[] = [];
+  const write = <T extends KubernetesObject>(o: T) => {
+    if (opts.failApply) return Promise.reject(opts.failApply);
+    applied.push(o);
+    return Promise.resolve(o);
+  };
   const writer: ChildWriter = {
-    apply: <T extends KubernetesObject>(o: T) => {
-      if (opts.failApply) return Promise.reject(opts.failApply);
-      applied.push(o);
-      return Promise.resolve(o);
-    },
+    create: write,
+    apply: write,
+    patch: (o) => Promise.resolve(o),
     delete: () => Promise.resolve(),
   };
   const status: StatusWriter = {
@@ -44,7 +48,7 @@ function setup(opts: { failApply?: ApiException<unknown>; staleStatus?: () => bo
       // A stale cache has not seen this write yet.
       if (!opts.staleStatus?.())
         (crs.get(`${cr.metadata.namespace}/${cr.metadata.name}`) as { status?: object }).status = s;
-      return Promise.resolve();
+      return Promise.resolve(undefined);
     },
   };
   const r = workloadReconciler<Workload, object>(cronJobDriver(cronJobs, writer), {
@@ -54,7 +58,10 @@ function setup(opts: { failApply?: ApiException<unknown>; staleStatus?: () => bo
     tenant: 'default',
     leader: 'me_1',
     now: () => new Date('2026-01-01T00:00:00Z'),
-    record: (_cr, type, reason) => events.push(`${type} ${reason}`),
+    record: (_cr, type, reason) => {
+      events.push(`${type} ${reason}`);
+      return Promise.resolve();
+    },
   });
   const cr = (extra: Partial<Workload['metadata']> = {}, status?: object): Workload => ({
     apiVersion: 'highlander.plexobject.io/v1',
@@ -66,7 +73,7 @@ function setup(opts: { failApply?: ApiException<unknown>; staleStatus?: () => bo
   return { crs, cronJobs, applied, statuses, events, r, cr };
 }
 
-const req = (epoch = 3) => ({ key: 'ns/c', epoch, signal: new AbortController().signal });
+const req = (epoch = 3) => ({ key: 'ns/c', epoch, signal: new AbortController().signal, guard: unguarded(epoch) });
 
 test('guards: gone, being deleted, another tenant, or a newer leader’s status: nothing is written', async () => {
   const s = setup();
@@ -229,12 +236,76 @@ test('independent steps run together: both start before either ends, and each te
     {
       crs,
       writer: {} as ChildWriter,
-      status: { patchStatus: () => Promise.resolve() },
+      status: { patchStatus: () => Promise.resolve(undefined) },
       tenant: 'default',
       leader: 'me',
-      record: (_cr, type, reason) => events.push(`${type} ${reason}`),
+      record: (_cr, type, reason) => {
+        events.push(`${type} ${reason}`);
+        return Promise.resolve();
+      },
     },
   );
   await r.reconcile(req());
   assert.deepEqual(events, ['Normal Created', 'Normal Repaired']);
+});
+
+test('steps run together settle before a failure is reported: no sibling write is left in flight', async () => {
+  let slowDone = false;
+  let release!: () => void;
+  const slow = new Promise<void>((r) => (release = r));
+  const both = together(
+    () => Promise.reject(new Error('refused')),
+    async () => {
+      await slow;
+      slowDone = true;
+      return { reason: 'Created', message: 'Service d' };
+    },
+  );
+  let settled = false;
+  const outcome = both().finally(() => (settled = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'the failure was reported while the sibling write was still in flight');
+  release();
+  await assert.rejects(outcome, /refused/);
+  assert.equal(slowDone, true);
+});
+
+test('a pass ends only once the events it records are written', async () => {
+  const crs = new MapCache<WorkloadService>();
+  crs.items.set('ns/c', {
+    apiVersion: 'highlander.plexobject.io/v1',
+    kind: 'WorkloadService',
+    metadata: { name: 'c', namespace: 'ns', uid: 'u', generation: 1 },
+    spec: { image: 'i', replicas: 1 },
+  });
+  let written = false;
+  const r = workloadReconciler<WorkloadService, object>(
+    {
+      kind: 'WorkloadService',
+      steps: () => [() => Promise.resolve({ reason: 'Created', message: 'Deployment d' })],
+      observe: () => ({
+        active: true,
+        healthy: true,
+        ready: true,
+        reconciling: false,
+        phase: 'Running',
+        reason: 'Running',
+        message: '',
+        fields: {},
+      }),
+    },
+    {
+      crs,
+      writer: {} as ChildWriter,
+      status: { patchStatus: () => Promise.resolve(undefined) },
+      tenant: 'default',
+      leader: 'me',
+      record: async () => {
+        await new Promise((res) => setTimeout(res, 20));
+        written = true;
+      },
+    },
+  );
+  await r.reconcile(req());
+  assert.equal(written, true, 'the pass returned with an event write in flight');
 });

@@ -242,6 +242,27 @@ export function lockStoreContract(backend: string, factory: StoreFactory, option
       assert.equal((await a.read()).epoch, last);
     });
 
+    test('the epoch floor: the holder raises its epoch, later grants count on from it, others cannot', async () => {
+      const name = fresh();
+      const [a, b] = [await open(name), await open(name)];
+      const g = await a.tryAcquire('a', 5000);
+      assert.ok(g.acquired);
+      assert.equal(await b.raiseEpoch('b', g.epoch, g.epoch + 50, 5000), null, 'a non-holder raised the epoch');
+      assert.equal(await a.raiseEpoch('a', g.epoch + 1, g.epoch + 50, 5000), null, 'a stale epoch raised it');
+      const raised = await a.raiseEpoch('a', g.epoch, g.epoch + 50, 5000);
+      assert.equal(raised?.epoch, g.epoch + 50);
+      assert.ok(raised && raised.remainingMs > 4000, `remainingMs ${raised?.remainingMs}`);
+      assert.equal((await b.read()).epoch, g.epoch + 50);
+      // A floor below the current epoch changes nothing; the old epoch no longer renews.
+      assert.equal((await a.raiseEpoch('a', g.epoch + 50, 3, 5000))?.epoch, g.epoch + 50);
+      assert.equal(await a.renew('a', g.epoch, 5000), null, 'the epoch before the raise still renews');
+      assert.ok(await a.renew('a', g.epoch + 50, 5000));
+      assert.ok(await a.release('a', g.epoch + 50));
+      const next = await b.tryAcquire('b', 5000);
+      assert.ok(next.acquired);
+      assert.ok(next.epoch > g.epoch + 50, `next grant ${next.epoch} is not above the floor ${g.epoch + 50}`);
+    });
+
     test('an unreachable store fails within its deadline with a retryable error', async (t) => {
       if (!options.unreachable) {
         t.skip('no unreachable factory for this backend');

@@ -21,6 +21,8 @@ export interface LeaseStoreOptions {
   timeoutMs?: number;
   /** Monotonic clock in milliseconds (injected in tests). */
   now?: () => number;
+  /** Labels the Lease carries (so an admission policy can find it as a fence). */
+  labels?: Record<string, string>;
 }
 
 /** What this client last saw of the Lease, and when (monotonic ms). */
@@ -47,6 +49,7 @@ export class LeaseStore implements LockStore {
   readonly #ns: string;
   readonly #timeoutMs: number;
   readonly #now: () => number;
+  readonly #labels: Record<string, string>;
   #seen: Observation | undefined;
   /** When our own latest successful write was sent: our hold counts from then. */
   #heldSince: { epoch: number; at: number; ttlMs: number } | undefined;
@@ -58,6 +61,7 @@ export class LeaseStore implements LockStore {
     this.lockName = opts.lockName;
     this.#timeoutMs = opts.timeoutMs ?? 5000;
     this.#now = opts.now ?? (() => performance.now());
+    this.#labels = opts.labels ?? {};
   }
 
   async read(opts?: CallOptions): Promise<LockState> {
@@ -89,18 +93,40 @@ export class LeaseStore implements LockStore {
     return this.#granted(updated, sentAt, ttlMs);
   }
 
-  async renew(holder: string, epoch: number, ttlMs: number, opts?: CallOptions): Promise<Grant | null> {
+  renew(holder: string, epoch: number, ttlMs: number, opts?: CallOptions): Promise<Grant | null> {
+    return this.#extend('renew', holder, epoch, epoch, ttlMs, opts);
+  }
+
+  raiseEpoch(
+    holder: string,
+    epoch: number,
+    minEpoch: number,
+    ttlMs: number,
+    opts?: CallOptions,
+  ): Promise<Grant | null> {
+    return this.#extend('raise', holder, epoch, Math.max(epoch, minEpoch), ttlMs, opts);
+  }
+
+  /** Renews the hold of `holder` at `epoch`, writing `nextEpoch` (a raise when larger). */
+  async #extend(
+    what: string,
+    holder: string,
+    epoch: number,
+    nextEpoch: number,
+    ttlMs: number,
+    opts?: CallOptions,
+  ): Promise<Grant | null> {
     const sentAt = this.#now();
     const held = this.#heldSince;
     // Expired by our own clock: the hold is gone even if the record still names us.
     if (!held || held.epoch !== epoch || sentAt - held.at >= held.ttlMs) return null;
     // Try the write against the version we last wrote; re-read only when that is stale.
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      const base = attempt === 0 ? this.#seen?.lease : await this.#get('renew', opts);
+      const base = attempt === 0 ? this.#seen?.lease : await this.#get(what, opts);
       if (!base || !this.#isHeldBy(base, holder, epoch)) return null;
-      const next = this.#record(holder, epoch, ttlMs, base);
+      const next = this.#record(holder, nextEpoch, ttlMs, base);
       next.spec!.acquireTime = base.spec?.acquireTime;
-      const updated = await this.#replace('renew', next, opts);
+      const updated = await this.#replace(what, next, opts);
       if (updated) return this.#granted(updated, sentAt, ttlMs);
     }
     return null;
@@ -182,6 +208,7 @@ export class LeaseStore implements LockStore {
       kind: 'Lease',
       metadata: {
         ...(base?.metadata ?? { name: this.lockName, namespace: this.#ns }),
+        labels: { ...base?.metadata?.labels, ...this.#labels },
         annotations: { ...base?.metadata?.annotations, [DURATION_MS_ANNOTATION]: String(ttlMs) },
       },
       spec: {

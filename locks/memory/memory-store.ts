@@ -40,7 +40,7 @@ export class MemoryLockStore implements LockStore {
   readonly backend = 'kubernetes' as const;
   readonly lockName = 'memory';
   #down = false;
-  calls = { acquire: 0, renew: 0, release: 0 };
+  calls = { acquire: 0, renew: 0, raise: 0, release: 0 };
 
   constructor(readonly lock: MemoryLock) {}
 
@@ -74,6 +74,18 @@ export class MemoryLockStore implements LockStore {
     if (s.holder !== holder || s.epoch !== epoch) return Promise.resolve(null);
     this.lock.expiresAt = this.lock.clock.now() + ttlMs;
     return Promise.resolve({ epoch, remainingMs: ttlMs });
+  }
+
+  raiseEpoch(holder: string, epoch: number, minEpoch: number, ttlMs: number): Promise<Grant | null> {
+    this.calls.raise += 1;
+    this.#check();
+    const s = this.lock.state();
+    if (s.holder !== holder || s.epoch !== epoch) return Promise.resolve(null);
+    const l = this.lock;
+    l.epoch = Math.max(epoch, minEpoch);
+    l.expiresAt = l.clock.now() + ttlMs;
+    l.log.push(`${l.clock.now()} raise ${holder} ${epoch}->${l.epoch}`);
+    return Promise.resolve({ epoch: l.epoch, remainingMs: ttlMs });
   }
 
   release(holder: string, epoch: number): Promise<boolean> {

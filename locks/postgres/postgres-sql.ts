@@ -130,7 +130,7 @@ export const REMAINING = (alias: string): string =>
 /** The statements, for one table. */
 export function statements(
   table: string,
-): Record<'exists' | 'create' | 'read' | 'acquire' | 'renew' | 'release', string> {
+): Record<'exists' | 'create' | 'read' | 'acquire' | 'renew' | 'raise' | 'release', string> {
   const notify = (json: string): string => `pg_notify('${EVENTS_CHANNEL}', ${json}::text)`;
   return {
     exists: `SELECT to_regclass($1) IS NOT NULL AS found`,
@@ -162,6 +162,12 @@ export function statements(
     renew: `UPDATE ${table} l SET expires_at = now() + make_interval(secs => $4::float8 / 1000)
       WHERE l.name = $1 AND l.holder = $2 AND l.epoch = $3::bigint AND l.expires_at > now()
       RETURNING ${REMAINING('l')}`,
+    // $1 name, $2 holder, $3 epoch, $4 ttlMs, $5 minEpoch. The epoch floor: raises our own live
+    // hold's epoch (later grants count on from it) and extends it.
+    raise: `UPDATE ${table} l SET epoch = GREATEST(l.epoch, $5::bigint),
+        expires_at = now() + make_interval(secs => $4::float8 / 1000)
+      WHERE l.name = $1 AND l.holder = $2 AND l.epoch = $3::bigint AND l.expires_at > now()
+      RETURNING l.epoch::text AS epoch, ${REMAINING('l')}`,
     // $1 name, $2 holder, $3 epoch. Frees only our own live hold; the epoch stays.
     release: `WITH released AS MATERIALIZED (
         UPDATE ${table} l SET holder = NULL, expires_at = NULL

@@ -129,6 +129,24 @@ export class PostgresStore implements LockStore {
     return row ? { epoch, remainingMs: held(row.remaining_ms, sentAt) } : null;
   }
 
+  async raiseEpoch(
+    holder: string,
+    epoch: number,
+    minEpoch: number,
+    ttlMs: number,
+    opts?: CallOptions,
+  ): Promise<Grant | null> {
+    checkArgs(holder, epoch, ttlMs);
+    checkArgs(holder, minEpoch);
+    const sentAt = performance.now();
+    const row = await this.#call('raise', opts, async () => {
+      const params = [this.lockName, holder, epoch, ttlMs, minEpoch];
+      const r = await this.#pool.query<{ epoch: string; remaining_ms: number }>(this.#sql.raise, params);
+      return r.rows[0];
+    });
+    return row ? { epoch: toEpoch(row.epoch), remainingMs: held(row.remaining_ms, sentAt) } : null;
+  }
+
   async release(holder: string, epoch: number, opts?: CallOptions): Promise<boolean> {
     checkArgs(holder, epoch);
     return this.#call('release', opts, async () => {

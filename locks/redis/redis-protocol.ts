@@ -65,6 +65,18 @@ if cur[1] ~= ARGV[1] or cur[2] ~= ARGV[2] then return -1 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return redis.call('PTTL', KEYS[1])`;
 
+// KEYS: lock, counter. ARGV: holder, epoch, minEpoch, ttlMs. The epoch floor: while holder holds
+// with epoch, raises the hold's epoch (and the counter, so later grants stay above it) to
+// minEpoch, and extends the hold. Answers {epoch, pttl}, or {-1, -1} when not held.
+export const RAISE_LUA = `
+local cur = redis.call('HMGET', KEYS[1], 'holder', 'epoch')
+if cur[1] ~= ARGV[1] or cur[2] ~= ARGV[2] then return {-1, -1} end
+local epoch = math.max(tonumber(ARGV[2]), tonumber(ARGV[3]))
+if tonumber(redis.call('GET', KEYS[2]) or '0') < epoch then redis.call('SET', KEYS[2], epoch) end
+redis.call('HSET', KEYS[1], 'epoch', epoch)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {epoch, redis.call('PTTL', KEYS[1])}`;
+
 // KEYS: lock. ARGV: holder, epoch, channel. Deletes only our own hold; answers 1 or 0.
 export const RELEASE_LUA = `
 local cur = redis.call('HMGET', KEYS[1], 'holder', 'epoch')
@@ -79,6 +91,14 @@ export interface LockScripts {
   hlAcquire(lock: string, counter: string, holder: string, ttlMs: string, channel: string): Promise<unknown>;
   hlRenew(lock: string, holder: string, epoch: string, ttlMs: string): Promise<unknown>;
   hlRelease(lock: string, holder: string, epoch: string, channel: string): Promise<unknown>;
+  hlRaise(
+    lock: string,
+    counter: string,
+    holder: string,
+    epoch: string,
+    minEpoch: string,
+    ttlMs: string,
+  ): Promise<unknown>;
 }
 
 export const invalid = (what: string): LockStoreError => new LockStoreError('invalid-response', 'redis', what);

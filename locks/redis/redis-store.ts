@@ -12,10 +12,12 @@ import {
   ACQUIRE_LUA,
   DEFAULT_KEY_PREFIX,
   RELEASE_LUA,
+  RAISE_LUA,
   RENEW_LUA,
   STATE_LUA,
   acquireFromReply,
   checkArgs,
+  invalid,
   classifyRedisError,
   parseAddr,
   parseEvent,
@@ -92,6 +94,7 @@ export class RedisStore implements LockStore {
     client.defineCommand('hlAcquire', { lua: ACQUIRE_LUA, numberOfKeys: 2 });
     client.defineCommand('hlRenew', { lua: RENEW_LUA, numberOfKeys: 1 });
     client.defineCommand('hlRelease', { lua: RELEASE_LUA, numberOfKeys: 1 });
+    client.defineCommand('hlRaise', { lua: RAISE_LUA, numberOfKeys: 2 });
     this.#client = client as Redis & LockScripts;
     this.#watchErrors(client);
   }
@@ -119,6 +122,25 @@ export class RedisStore implements LockStore {
       toInt(await c.hlRenew(this.#names.lock, holder, String(epoch), String(ttlMs)), 'renew reply'),
     );
     return ttl < 0 ? null : { epoch, remainingMs: held(ttl, sentAt) };
+  }
+
+  async raiseEpoch(
+    holder: string,
+    epoch: number,
+    minEpoch: number,
+    ttlMs: number,
+    opts?: CallOptions,
+  ): Promise<Grant | null> {
+    checkArgs(holder, epoch, ttlMs);
+    checkArgs(holder, minEpoch);
+    const sentAt = performance.now();
+    const reply = await this.#call('raise', opts, (c) =>
+      c.hlRaise(this.#names.lock, this.#names.epoch, holder, String(epoch), String(minEpoch), String(ttlMs)),
+    );
+    if (!Array.isArray(reply) || reply.length !== 2) throw invalid(`unexpected raise reply ${JSON.stringify(reply)}`);
+    const raised = toInt(reply[0], 'raised epoch');
+    const ttl = toInt(reply[1], 'raise PTTL');
+    return raised < 0 || ttl < 0 ? null : { epoch: raised, remainingMs: held(ttl, sentAt) };
   }
 
   async release(holder: string, epoch: number, opts?: CallOptions): Promise<boolean> {

@@ -165,6 +165,29 @@ export class SpannerStore implements LockStore {
     return sentAt === null ? null : { epoch, remainingMs: this.#left(ttl, sentAt) };
   }
 
+  async raiseEpoch(
+    holder: string,
+    epoch: number,
+    minEpoch: number,
+    ttlMs: number,
+    opts?: CallOptions,
+  ): Promise<Grant | null> {
+    const ttl = this.#ttl(ttlMs);
+    const raised = Math.max(epoch, minEpoch);
+    const sentAt = await this.#transact('raise', opts, async (tx, row, nowUs) => {
+      if (!holds(row, nowUs, holder, epoch)) return null;
+      const sent = performance.now();
+      await this.#update(
+        tx,
+        `UPDATE \`${this.#table}\` SET epoch = @raised, expires_at = ${EXPIRES}, updated_at = PENDING_COMMIT_TIMESTAMP()
+         WHERE name = @name AND holder = @holder AND epoch = @epoch`,
+        { name: this.lockName, holder, epoch, raised, ttl },
+      );
+      return sent;
+    });
+    return sentAt === null ? null : { epoch: raised, remainingMs: this.#left(ttl, sentAt) };
+  }
+
   async release(holder: string, epoch: number, opts?: CallOptions): Promise<boolean> {
     // An expired hold is not released (false): it is already free, and perhaps someone else's.
     return this.#transact('release', opts, async (tx, row, nowUs) => {
