@@ -5,6 +5,8 @@
 #   (wrapper module around k8s.io/kubernetes with every staging module replaced by its v0.Y.Z),
 #   kwok (go install).
 # `build.sh helm` builds only Helm (go install helm.sh/helm/v3/cmd/helm) and prints HELM_BIN.
+# `build.sh toxiproxy` builds only toxiproxy-server (go install of the module's cmd/server)
+#   and prints TOXIPROXY_BIN.
 # Output: one directory per component and version in the cache; nothing is built twice.
 # Prints the bin directory of each component as KEY=path lines on stdout (for up.sh).
 set -euo pipefail
@@ -108,6 +110,28 @@ build_helm() {
   mkdir -p "$helm_dir" && mv "$w/helm" "$helm_dir/helm"
   rm -rf "$w"
 }
+
+toxiproxy_dir=$cache/bin/toxiproxy-v$TOXIPROXY_VERSION
+
+build_toxiproxy() {
+  [ -x "$toxiproxy_dir/toxiproxy-server" ] && return 0
+  log "toxiproxy v$TOXIPROXY_VERSION (cold build)"
+  local w; w=$(mktemp -d)
+  # The server's main package is cmd/server, so go install names the binary `server`; the
+  # stamp is what its GET /version reports (release builds set it the same way, without the v).
+  GOBIN="$w" go install -trimpath \
+    -ldflags "-s -w -X github.com/Shopify/toxiproxy/v2.Version=$TOXIPROXY_VERSION" \
+    "github.com/Shopify/toxiproxy/v2/cmd/server@v$TOXIPROXY_VERSION" >&2
+  mkdir -p "$toxiproxy_dir" && mv "$w/server" "$toxiproxy_dir/toxiproxy-server"
+  rm -rf "$w"
+}
+
+# `build.sh toxiproxy`: only Toxiproxy (network faults for the chaos tests; no control plane).
+if [ "${1:-}" = toxiproxy ]; then
+  build_toxiproxy
+  echo "TOXIPROXY_BIN=$toxiproxy_dir/toxiproxy-server"
+  exit 0
+fi
 
 # `build.sh helm`: only Helm (the chart's checks need no control plane binaries).
 if [ "${1:-}" = helm ]; then
