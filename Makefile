@@ -57,7 +57,7 @@ build-cluster: ## build the control plane binaries into the cache (once per vers
 api-types: deps ## regenerate api/generated.ts (the spec and status types) from crds/*.yaml
 	node --import tsx api/generate.ts
 
-deploy-manifests: ## render deploy/highlander.yaml from the chart; copy crds/ and the config schema into it
+deploy-manifests: ## render deploy/highlander.yaml and deploy/prometheus-rules.yaml from the chart; copy crds/ and the config schema into it
 	bash scripts/render-deploy.sh
 
 cluster-up: deps ## start the local control plane; kubeconfig at .cluster/kubeconfig

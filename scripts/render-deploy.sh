@@ -4,6 +4,7 @@
 #   config/config.schema.json $defs    -> charts/highlander/values.schema.json $defs
 #                                           (config.workloads is checked as the operator checks it)
 #   helm template (default values)       -> deploy/highlander.yaml, with its Namespace and the CRDs
+#   the PrometheusRule's spec (defaults)  -> deploy/prometheus-rules.yaml, a plain Prometheus rule file
 # Usage: scripts/render-deploy.sh           write the files
 #        scripts/render-deploy.sh --check   change nothing; exit 1 naming each file out of date
 # CHART_DIR and DEPLOY_DIR override where the chart and the manifests are (for the tests).
@@ -57,6 +58,19 @@ metadata:
 HEADER
   "$HELM_BIN" template "$release" "$work/chart" --namespace "$namespace" --include-crds
 } > "$work/highlander.yaml"
+{
+  cat <<HEADER
+# Highlander's alerts as a Prometheus rule file (rule_files: in prometheus.yml), for a
+# Prometheus without the Prometheus Operator. Rendered from charts/highlander/templates/_alerts.tpl
+# with the default values by scripts/render-deploy.sh (make deploy-manifests): do not edit by
+# hand. HighlanderFailoverSlowerThanLease uses 20 s (leaseDuration 15 s + 5 s).
+# Runbooks: docs/operations.md, section "Alerts".
+HEADER
+  # The PrometheusRule's spec is a rule file indented by two: print what follows `spec:` dedented.
+  "$HELM_BIN" template "$release" "$work/chart" --namespace "$namespace" \
+    --set prometheusRule.enabled=true --show-only templates/prometheusrule.yaml \
+    | awk 'found { print substr($0, 3) } /^spec:$/ { found = 1 }'
+} > "$work/prometheus-rules.yaml"
 
 # 2. Compare or write.
 stale=()
@@ -70,13 +84,14 @@ for f in "$chart"/crds/*.yaml; do
 done
 compare "$work/values.schema.json" "$chart/values.schema.json" "charts/highlander/values.schema.json"
 compare "$work/highlander.yaml" "$deploy/highlander.yaml" "deploy/highlander.yaml"
+compare "$work/prometheus-rules.yaml" "$deploy/prometheus-rules.yaml" "deploy/prometheus-rules.yaml"
 
 if [ $check = 1 ]; then
   if [ ${#stale[@]} -gt 0 ]; then
     printf 'out of date (run make deploy-manifests): %s\n' "${stale[@]}" >&2
     exit 1
   fi
-  echo "up to date: chart CRDs, values.schema.json \$defs, deploy/highlander.yaml"
+  echo "up to date: chart CRDs, values.schema.json \$defs, deploy/highlander.yaml, deploy/prometheus-rules.yaml"
   exit 0
 fi
 mkdir -p "$chart/crds" "$deploy"
@@ -84,4 +99,5 @@ rm -f "$chart/crds/"*.yaml
 cp "$work/crds/"*.yaml "$chart/crds/"
 cp "$work/values.schema.json" "$chart/values.schema.json"
 cp "$work/highlander.yaml" "$deploy/highlander.yaml"
+cp "$work/prometheus-rules.yaml" "$deploy/prometheus-rules.yaml"
 if [ ${#stale[@]} -gt 0 ]; then printf 'updated: %s\n' "${stale[@]}"; else echo "already up to date"; fi

@@ -184,7 +184,7 @@ describe('copies and plain manifests', () => {
     }
   });
 
-  test('the check names each stale file: a changed chart, CRD copy and schema', async () => {
+  test('the check names each stale file: a changed chart, alert rule, CRD copy and schema', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'highlander-chart-'));
     try {
       cpSync(chartDir, `${dir}/chart`, { recursive: true });
@@ -198,6 +198,8 @@ describe('copies and plain manifests', () => {
       writeFileSync(`${dir}/chart/values.schema.json`, JSON.stringify(schema, null, 2) + '\n');
       const values = `${dir}/chart/values.yaml`;
       writeFileSync(values, readFileSync(values, 'utf8').replace('replicaCount: 2', 'replicaCount: 3'));
+      const alerts = `${dir}/chart/templates/_alerts.tpl`;
+      writeFileSync(alerts, readFileSync(alerts, 'utf8').replace('for: 1m', 'for: 3m'));
       const r = await runCommand('bash', [`${repoRoot}scripts/render-deploy.sh`, '--check'], '', {
         ...process.env,
         CHART_DIR: `${dir}/chart`,
@@ -208,6 +210,7 @@ describe('copies and plain manifests', () => {
         'charts/highlander/crds/workloadprocesses.yaml',
         'charts/highlander/values.schema.json',
         'deploy/highlander.yaml',
+        'deploy/prometheus-rules.yaml',
       ]) {
         assert.ok(r.stderr.includes(f), `not named: ${f}\n${r.stderr}`);
       }
