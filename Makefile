@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: help deps lint format typecheck test test-unit test-e2e cluster-up cluster-down \
+.PHONY: help deps build lint format typecheck test test-unit test-e2e cluster-up cluster-down \
         services-up services-down build-cluster bench-failover bench-reconcile clean \
         demo demo-down \
         deploy-manifests api-types
@@ -16,6 +16,9 @@ $(NODE_MODULES): package.json package-lock.json
 	@touch $@
 
 deps: $(NODE_MODULES) ## install npm dependencies from the lockfile
+
+build: deps ## compile the production code to dist/ (JavaScript and .d.ts; what the image runs)
+	npm run build
 
 lint: deps ## ESLint (type-aware; floating promises are errors; layer boundaries) and Prettier's check
 	npx eslint --max-warnings=0 .
@@ -72,5 +75,5 @@ services-up: deps ## start Redis, PostgreSQL and the Spanner emulator; see .clus
 services-down: ## stop the lock-store servers and remove their state
 	bash e2e/services/down.sh
 
-clean: cluster-down services-down ## stop everything and remove .cluster
-	rm -rf .cluster
+clean: cluster-down services-down ## stop everything and remove .cluster and dist/
+	rm -rf .cluster dist
