@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
 .PHONY: help deps build lint format typecheck test test-unit test-e2e cluster-up cluster-down \
-        services-up services-down build-cluster bench-failover bench-reconcile clean \
+        services-up services-down build-cluster bench-failover bench-reconcile bench-startup clean \
         demo demo-down \
         deploy-manifests api-types
 
@@ -53,6 +53,9 @@ bench-failover: deps ## failover benchmark on every lock store (JSON lines); ROU
 
 bench-reconcile: deps ## reconcile benchmark: N CRs (CRS=1000) → children, Ready, takeover, idle requests, RSS
 	bash e2e/with-servers.sh node --import tsx bench/reconcile.ts --crs $(or $(CRS),1000)
+
+bench-startup: deps build ## start-up time (spawn → /healthz, → leader) and idle RSS, sources via tsx vs dist; ROUNDS=5
+	bash e2e/with-servers.sh node --import tsx bench/startup.ts --rounds $(or $(ROUNDS),5)
 
 build-cluster: ## build the control plane binaries into the cache (once per version)
 	bash e2e/cluster/build.sh >/dev/null
