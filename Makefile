@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: help deps build lint format typecheck test test-unit test-e2e cluster-up cluster-down \
+.PHONY: help deps build image lint format typecheck test test-unit test-e2e cluster-up cluster-down \
         services-up services-down build-cluster bench-failover bench-reconcile bench-startup clean \
         demo demo-down \
         deploy-manifests api-types
@@ -19,6 +19,9 @@ deps: $(NODE_MODULES) ## install npm dependencies from the lockfile
 
 build: deps ## compile the production code to dist/ (JavaScript and .d.ts; what the image runs)
 	npm run build
+
+image: ## build the container image with podman (installed when missing), reused while its inputs are unchanged
+	bash scripts/image/build.sh
 
 lint: deps ## ESLint (type-aware; floating promises are errors; layer boundaries) and Prettier's check
 	npx eslint --max-warnings=0 .
