@@ -3,8 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: help deps lint format typecheck test test-unit test-e2e cluster-up cluster-down \
-        services-up services-down build-cluster bench-failover bench-reconcile clean \
+.PHONY: help deps build image lint format typecheck test test-unit test-e2e cluster-up cluster-down \
+        services-up services-down build-cluster bench-failover bench-reconcile bench-startup clean \
         demo demo-down \
         deploy-manifests api-types
 
@@ -16,6 +16,12 @@ $(NODE_MODULES): package.json package-lock.json
 	@touch $@
 
 deps: $(NODE_MODULES) ## install npm dependencies from the lockfile
+
+build: deps ## compile the production code to dist/ (JavaScript and .d.ts; what the image runs)
+	npm run build
+
+image: ## build the container image with podman (installed when missing), reused while its inputs are unchanged
+	bash scripts/image/build.sh
 
 lint: deps ## ESLint (type-aware; floating promises are errors; layer boundaries) and Prettier's check
 	npx eslint --max-warnings=0 .
@@ -51,6 +57,9 @@ bench-failover: deps ## failover benchmark on every lock store (JSON lines); ROU
 bench-reconcile: deps ## reconcile benchmark: N CRs (CRS=1000) → children, Ready, takeover, idle requests, RSS
 	bash e2e/with-servers.sh node --import tsx bench/reconcile.ts --crs $(or $(CRS),1000)
 
+bench-startup: deps build ## start-up time (spawn → /healthz, → leader) and idle RSS, sources via tsx vs dist; ROUNDS=5
+	bash e2e/with-servers.sh node --import tsx bench/startup.ts --rounds $(or $(ROUNDS),5)
+
 build-cluster: ## build the control plane binaries into the cache (once per version)
 	bash e2e/cluster/build.sh >/dev/null
 
@@ -72,5 +81,5 @@ services-up: deps ## start Redis, PostgreSQL and the Spanner emulator; see .clus
 services-down: ## stop the lock-store servers and remove their state
 	bash e2e/services/down.sh
 
-clean: cluster-down services-down ## stop everything and remove .cluster
-	rm -rf .cluster
+clean: cluster-down services-down ## stop everything and remove .cluster and dist/
+	rm -rf .cluster dist

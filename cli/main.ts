@@ -1,4 +1,6 @@
 // The `highlander` command line.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { CrValidator } from '../validate/cr-validate.ts';
@@ -6,6 +8,7 @@ import { runValidate } from './validate.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { runOperator } from '../operator/run.ts';
 import { StatusFetchError, defaultStatusUrl, fetchStatusReport, formatStatus } from './status.ts';
+import { packageVersion } from './version.ts';
 
 /** Exit codes: 2 for bad configuration or usage, 1 for a failure at run time. */
 export const EXIT_CONFIG = 2;
@@ -24,6 +27,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function buildProgram(env: Record<string, string | undefined>): Command {
   const program = new Command('highlander')
     .description('Keeps singleton workloads running exactly once, with fenced leader election')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .showHelpAfterError();
 
@@ -141,3 +145,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return 1;
   }
 }
+
+// Run as a program (`node dist/cli/main.js --version`) rather than imported by bin/highlander.js.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url))
+  process.exitCode = await main(process.argv.slice(2), process.env);

@@ -15,13 +15,26 @@ export class OperatorProcess {
   readonly #child: ChildProcess;
   #waiters = new Set<() => void>();
 
+  /**
+   * Starts `highlander run ARGS` from the TypeScript sources (HIGHLANDER_DEV=1: the code under
+   * test, never a stale dist/), or `command` instead when given (e.g. `podman run` of the image,
+   * whose logs arrive on the same stdout).
+   */
   constructor(
     readonly name: string,
     env: Record<string, string>,
     args: string[] = [],
+    command: readonly string[] = [process.execPath, `${repoRoot}bin/highlander.js`, 'run', ...args],
   ) {
-    this.#child = spawn(process.execPath, [`${repoRoot}bin/highlander.js`, 'run', ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HIGHLANDER_ID: name, ...env },
+    const [file, ...argv] = command;
+    this.#child = spawn(file!, argv, {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        HIGHLANDER_DEV: '1',
+        HIGHLANDER_ID: name,
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     createInterface({ input: this.#child.stdout! }).on('line', (line) => {

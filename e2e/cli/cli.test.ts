@@ -27,11 +27,11 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `highlander ARGS` with only `env` (and PATH, HOME) set, feeding `input` on stdin. */
+/** Runs `highlander ARGS` (the sources) with only `env` (and PATH, HOME) set, feeding `input` on stdin. */
 function highlander(args: string[], env: Record<string, string> = {}, input = ''): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [`${repoRoot}bin/highlander.js`, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HIGHLANDER_DEV: '1', ...env },
     });
     let stdout = '';
     let stderr = '';

@@ -73,7 +73,8 @@ start_replica() {
     want=0
   fi
   read -r lease renew retry <<<"$DEMO_LEASE"
-  env -i PATH="$PATH" HOME="${HOME:-/tmp}" \
+  # HIGHLANDER_DEV=1: the demo runs the sources as they are, not a dist/ built from older ones.
+  env -i PATH="$PATH" HOME="${HOME:-/tmp}" HIGHLANDER_DEV=1 \
     HIGHLANDER_ID="$name" HIGHLANDER_TENANT="$DEMO_TENANT" HIGHLANDER_STORAGE_TYPE=kubernetes \
     HIGHLANDER_KUBECONFIG="$KUBECONFIG_PATH" HIGHLANDER_CLUSTER_NAME=highlander-local \
     HIGHLANDER_NAMESPACE="$DEMO_NAMESPACE" HIGHLANDER_LEASE_NAMESPACE="$DEMO_NAMESPACE" \
