@@ -24,8 +24,8 @@ export const EPOCH_LABEL = `${GROUP}/epoch`;
 export const EPOCH_ANNOTATION = `${GROUP}/epoch`;
 /** Label on the Leases that hold each tenant's current epoch for the admission policy (the fence). */
 export const FENCE_LABEL = `${GROUP}/fence`;
-/** The admission policies that refuse writes carrying an epoch older than the stored one or the fence. */
-export const FENCE_POLICY = 'highlander-epoch-fence';
+/** How the admission policies' refusals begin (a stored epoch or the fence is newer than the write's). */
+export const FENCE_POLICY = 'highlander epoch fence:';
 /** Annotation on a pod the operator let start (removed its scheduling gate): that leader's epoch. */
 export const RELEASED_EPOCH_ANNOTATION = `${GROUP}/released-epoch`;
 /** The scheduling gate that holds a workload's new pod until no other pod of it can run. */

@@ -18,7 +18,10 @@ trap cleanup EXIT
 [ -f "$STATE_DIR/services.env" ] || started+=(services)
 bash "$here/cluster/up.sh"
 # The chart installs the CRDs for users; here, the cluster gets them from the repository.
-"$STATE_DIR/bin/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" apply --server-side -f "$REPO_ROOT/crds/" >/dev/null
+"$STATE_DIR/bin/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" apply --server-side --force-conflicts -f "$REPO_ROOT/crds/" >/dev/null
+# The fencing policies' bindings, for the fences the tests' operators keep in `default`.
+bash "$here/cluster/fencing-bindings.sh" default \
+  | "$STATE_DIR/bin/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" apply --server-side --force-conflicts -f - >/dev/null
 bash "$here/services/up.sh"
 # The Argo CD health-script tests run Lua (Debian's lua5.4 and lua5.1).
 bash "$here/lib/ensure-lua.sh"

@@ -32,7 +32,8 @@ function crdRules(): { crd: string; path: string; rule: string; schema: RuleSche
   };
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
     for (const d of parseAllDocuments(readFileSync(new URL(name, dir), 'utf8'))) {
-      const crd = d.toJS() as { spec: { versions: { schema: { openAPIV3Schema: RuleSchema } }[] } };
+      const crd = d.toJS() as { kind?: string; spec: { versions: { schema: { openAPIV3Schema: RuleSchema } }[] } };
+      if (crd.kind !== 'CustomResourceDefinition') continue; // the fencing policies live beside the CRDs
       for (const v of crd.spec.versions) walk(name, v.schema.openAPIV3Schema, '');
     }
   }

@@ -158,6 +158,9 @@ teardown() {
     k delete namespace "$NAMESPACE" --ignore-not-found --timeout=120s >/dev/null \
       || log "  namespace $NAMESPACE is still terminating"
     k delete persistentvolume -l "highlander.plexobject.io/demo-namespace=$NAMESPACE" --wait=false >/dev/null || true
+    for policy in highlander-epoch-monotonic highlander-epoch-monotonic-crs highlander-epoch-fence highlander-epoch-fence-crs; do
+      k delete validatingadmissionpolicybinding "$policy-$NAMESPACE" --ignore-not-found >/dev/null || true
+    done
   fi
   if [ "${STARTED_CLUSTER:-0}" = 1 ]; then
     log "  stopping the control plane this demo started"
@@ -305,6 +308,8 @@ bash e2e/cluster/up.sh
 
 step 3 "CRDs"
 k apply --server-side -f crds/ >/dev/null
+# The epoch fence, for the demo's operators, whose Leases live in the demo namespace.
+bash e2e/cluster/fencing-bindings.sh "$DEMO_NAMESPACE" "-$DEMO_NAMESPACE" | k apply --server-side -f - >/dev/null
 k wait --for=condition=Established crd --all --timeout=60s >/dev/null
 # The kubectl lines printed below use kubectl's default discovery cache, which may predate the
 # CRDs (up.sh's own kubectl calls fill it): refresh it, or `get highlander` is an unknown type.

@@ -2,17 +2,14 @@
 // renew deadline, nobody crashes, followers keep trying, and leadership resumes (with a
 // higher epoch) once the store is back.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../../locks/lock-store.ts';
 import { BACKENDS, FAST_TIMINGS, STARTUP_MS, operatorEnv, uniqueTenant } from '../../testkit/backends.ts';
 import { repoRoot } from '../../testkit/kube.ts';
+import { startRedis } from '../../testkit/redis-server.ts';
 import type { OperatorProcess } from '../../testkit/operator-process.ts';
 import { leaderAndFollower } from '../../testkit/operator-process.ts';
 
@@ -35,15 +32,6 @@ const signalTree = (pid: number, sig: NodeJS.Signals): void => {
   for (const p of [pid, ...children(pid)]) process.kill(p, sig);
 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** How a test takes a store away and brings it back, plus the operator settings to reach it. */
 interface StoreControl {
   env: Record<string, string>;
@@ -54,47 +42,8 @@ interface StoreControl {
 
 /** A Redis of the test's own, persisting to an append-only file so a restart keeps the epoch counter. */
 async function dedicatedRedis(): Promise<StoreControl> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'hl-redis-'));
-  let proc: ChildProcess | undefined;
-  const start = async (): Promise<void> => {
-    proc = spawn(
-      'redis-server',
-      [
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--save',
-        '',
-      ],
-      { stdio: 'ignore' },
-    );
-    for (let i = 0; i < 100; i += 1) {
-      try {
-        execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: 'pipe' });
-        return;
-      } catch {
-        await sleep(50);
-      }
-    }
-    throw new Error('dedicated redis did not start');
-  };
-  const stop = async (): Promise<void> => {
-    const p = proc;
-    if (!p || p.exitCode !== null) return;
-    const gone = new Promise((r) => p.on('exit', r));
-    p.kill('SIGTERM');
-    await gone;
-  };
-  await start();
-  return { env: { HIGHLANDER_REDIS_ADDR: `127.0.0.1:${port}` }, start, stop, cleanup: stop };
+  const redis = await startRedis({ persist: true });
+  return { env: { HIGHLANDER_REDIS_ADDR: redis.addr }, start: redis.start, stop: redis.stop, cleanup: redis.cleanup };
 }
 
 /** The shared PostgreSQL: frozen, then thawed and restarted for real (every connection drops). */

@@ -67,9 +67,16 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 {{- default .Release.Namespace .Values.config.leaderElection.leaseNamespace }}
 {{- end }}
 
-{{/* Name of the tenant's Lease (operator/lock-store-factory.ts: highlander-leader-<tenant>). */}}
+{{/*
+The tenant's Lease: the lock with the Lease store (election/store-factory.ts:
+highlander-leader-<tenant>), the fence with the others (controllers/fence.ts: highlander-fence-<tenant>).
+*/}}
 {{- define "highlander.leaseName" -}}
+{{- if eq .Values.lockStore.type "kubernetes" }}
 {{- printf "highlander-leader-%s" .Values.config.tenant }}
+{{- else }}
+{{- printf "highlander-fence-%s" .Values.config.tenant }}
+{{- end }}
 {{- end }}
 
 {{/*
