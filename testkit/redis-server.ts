@@ -13,11 +13,11 @@ export interface TestRedis {
   /** host:port */
   addr: string;
   port: number;
-  start(): Promise<void>;
+  start: () => Promise<void>;
   /** SIGTERM, and wait until it exited. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
   /** Stops it and removes its files. */
-  cleanup(): Promise<void>;
+  cleanup: () => Promise<void>;
 }
 
 /** Starts a Redis; `persist` keeps its data across restarts (appendonly, fsync always). */
@@ -57,7 +57,7 @@ export async function startRedis(opts: { persist: boolean }): Promise<TestRedis>
     port,
     start,
     stop,
-    async cleanup() {
+    cleanup: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
