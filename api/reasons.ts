@@ -2,7 +2,7 @@
 // conditions, and for the labels of the workload metrics. A new reason is added here first.
 
 /** A change a controller made to a workload's children (a Normal Event). */
-export type ChangeReason = 'Created' | 'Repaired' | 'Replacing' | 'Stopped' | 'GaveUp';
+export type ChangeReason = 'Created' | 'Repaired' | 'Replacing' | 'Stopped' | 'GaveUp' | 'Released';
 
 /** A new leader took over a CR (a Normal Event, the `adopted` operation in metrics). */
 export type AdoptionReason = 'LeaderChanged';
@@ -51,6 +51,7 @@ export const OPERATION_LABEL: Readonly<Record<ChangeReason | AdoptionReason, str
   Replacing: 'replacing',
   Stopped: 'stopped',
   GaveUp: 'gaveup',
+  Released: 'released',
   LeaderChanged: 'adopted',
 });
 

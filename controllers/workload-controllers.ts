@@ -1,7 +1,7 @@
 // The four kinds' controllers: for each, the kind's driver behind the shared reconcile story, a
 // queue fed by the kind's CRs (spec, labels or deletion changed; this tenant's only) and by its
 // children (a child's change enqueues its owner), and leader-gated workers.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from '../runtime/kube-client.ts';
 import type { Registry } from 'prom-client';
 import { API_VERSION, inTenant } from '../api/labels.ts';
@@ -12,6 +12,7 @@ import {
   anyOf,
   deletionChanged,
   enqueueObject,
+  enqueueByKey,
   enqueueOwner,
   generationChanged,
   labelsChanged,
@@ -21,7 +22,9 @@ import { reconcileMetrics, workqueueMetrics } from '../runtime/metrics.ts';
 import type { ReconcileObserver } from '../runtime/metrics.ts';
 import { keyOf } from '../runtime/types.ts';
 import type { GroupMember } from '../runtime/informer-group.ts';
+import { CacheIndex } from '../runtime/index.ts';
 import { WorkQueue } from '../runtime/workqueue.ts';
+import { podWorkloadKey } from './shared/singleton-release.ts';
 import type { WorkloadCaches } from './caches.ts';
 import { cronJobDriver } from './cronjob/driver.ts';
 import { persistentDriver } from './persistent/driver.ts';
@@ -55,12 +58,13 @@ export interface WorkloadControllerOptions {
 function driverFor(
   kind: WorkloadKind,
   c: WorkloadCaches,
+  pods: CacheIndex<V1Pod>,
   writer: ReturnType<typeof childWriter>,
 ): KindDriver<Workload, object> {
   const drivers = {
     WorkloadProcess: () => processDriver(c.pods, writer),
-    WorkloadCronJob: () => cronJobDriver(c.cronJobs, writer),
-    WorkloadService: () => serviceDriver(c.deployments, c.services, writer),
+    WorkloadCronJob: () => cronJobDriver(c.cronJobs, pods, writer),
+    WorkloadService: () => serviceDriver(c.deployments, c.services, pods, writer),
     WorkloadPersistent: () => persistentDriver(c.statefulSets, c.services, writer),
   };
   return drivers[kind]();
@@ -73,9 +77,11 @@ export function createWorkloadControllers(o: WorkloadControllerOptions): Control
   const ours = inTenant(o.tenant);
   const { pods, services, deployments, statefulSets, cronJobs } = o.caches;
   const children = [pods, services, deployments, statefulSets, cronJobs] as GroupMember<KubernetesObject>[];
+  // The pods of each workload, whoever made them (its ReplicaSet, its Jobs): held pods are released from here.
+  const podsByWorkload = new CacheIndex(pods, podWorkloadKey);
   return KINDS.map((kind) => {
     const crs = o.caches.crs[kind];
-    const reconciler = workloadReconciler(driverFor(kind, o.caches, writer), {
+    const reconciler = workloadReconciler(driverFor(kind, o.caches, podsByWorkload, writer), {
       crs,
       writer,
       status,
@@ -98,6 +104,17 @@ export function createWorkloadControllers(o: WorkloadControllerOptions): Control
     // Our own status writes come back as updates too: only spec, label and deletion changes count.
     controller.watch(crs, enqueueObject(ours, anyOf(generationChanged, labelsChanged, deletionChanged)));
     for (const cache of children) controller.watch(cache, enqueueOwner(API_VERSION, kind));
+    // A pod's change enqueues the workload it belongs to (a Deployment's pod is owned by its
+    // ReplicaSet, a Job's by its Job): a pod deleted or finished may let a held one start.
+    if (kind === 'WorkloadService' || kind === 'WorkloadCronJob') {
+      controller.watch(
+        pods,
+        enqueueByKey(
+          (pod) => podWorkloadKey(pod),
+          (key) => crs.get(key) !== undefined,
+        ),
+      );
+    }
     return controller;
   });
 }

@@ -52,3 +52,18 @@ export function enqueueOwner<T extends KubernetesObject>(apiVersion: string, kin
   };
   return { create: owner, update: (_a, b) => owner(b), delete: owner };
 }
+
+/**
+ * Enqueues the key `keyFor` derives from an object (a label naming its owner, say), on every
+ * change, when `exists` says that key is one of this controller's objects.
+ */
+export function enqueueByKey<T extends KubernetesObject>(
+  keyFor: (obj: Readonly<T>) => ObjectKey | undefined,
+  exists: (key: ObjectKey) => boolean,
+): EventHandler<T> {
+  const keys = (obj: Readonly<T>): ObjectKey[] => {
+    const key = keyFor(obj);
+    return key !== undefined && exists(key) ? [key] : [];
+  };
+  return { create: keys, update: (_a, b) => keys(b), delete: keys };
+}

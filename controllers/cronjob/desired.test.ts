@@ -54,3 +54,16 @@ test('suspend, time zone and concurrency policy pass through; the epoch never re
   assert.equal(a.spec?.concurrencyPolicy, 'Replace');
   assert.deepEqual(a.spec?.jobTemplate, b.spec?.jobTemplate);
 });
+
+test('a run’s pod is replaced only once it failed, and starts held', () => {
+  const job = desiredCronJob(
+    {
+      kind: 'WorkloadCronJob',
+      metadata: meta('r'),
+      spec: { image: 'i', script: { commands: ['x'] }, schedule: '@daily' },
+    },
+    1,
+  ).spec?.jobTemplate.spec;
+  assert.equal(job?.podReplacementPolicy, 'Failed');
+  assert.deepEqual(job?.template.spec?.schedulingGates, [{ name: 'highlander.plexobject.io/singleton' }]);
+});

@@ -4,7 +4,7 @@ import { childMeta } from '../shared/child-meta.ts';
 import type { Owner } from '../shared/child-meta.ts';
 import type { WorkloadCronJob } from '../../api/types.ts';
 import { podTemplate } from '../shared/pod-template.ts';
-import { childLabels } from '../../api/labels.ts';
+import { childLabels, tenantOf } from '../../api/labels.ts';
 
 /** The CronJob a WorkloadCronJob should have. */
 export function desiredCronJob(cr: Owner<WorkloadCronJob>, epoch: number): V1CronJob {
@@ -23,7 +23,16 @@ export function desiredCronJob(cr: Owner<WorkloadCronJob>, epoch: number): V1Cro
       failedJobsHistoryLimit: s.failedJobsHistoryLimit ?? 1,
       jobTemplate: {
         metadata: { labels: childLabels(cr.metadata.name, cr.spec.labels) },
-        spec: { template: podTemplate(cr.metadata.name, s, { restartPolicy: s.restartPolicy ?? 'OnFailure' }) },
+        spec: {
+          // A failed pod is replaced once it is gone, never while it still terminates (the Job's
+          // default replaces it at once); the new one is held until the leader releases it.
+          podReplacementPolicy: 'Failed',
+          template: podTemplate(cr.metadata.name, s, {
+            restartPolicy: s.restartPolicy ?? 'OnFailure',
+            tenant: tenantOf(cr.metadata.labels),
+            held: true,
+          }),
+        },
       },
     },
   };

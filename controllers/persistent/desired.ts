@@ -2,7 +2,7 @@
 // headless Service it needs (spec.serviceName, default `<name>`).
 import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { childMeta } from '../shared/child-meta.ts';
-import { selectorLabels } from '../../api/labels.ts';
+import { selectorLabels, tenantOf } from '../../api/labels.ts';
 import { podTemplate } from '../shared/pod-template.ts';
 import type { Owner } from '../shared/child-meta.ts';
 import type { WorkloadPersistent } from '../../api/types.ts';
@@ -22,7 +22,10 @@ export function desiredStatefulSet(cr: Owner<WorkloadPersistent>, epoch: number)
       replicas: cr.spec.replicas,
       serviceName: headlessName(cr),
       selector: { matchLabels: selectorLabels(cr.metadata.name) },
+      // A StatefulSet makes the pod of an ordinal again only once the old one is gone: at most
+      // one per replica without a gate.
       template: podTemplate(cr.metadata.name, cr.spec, {
+        tenant: tenantOf(cr.metadata.labels),
         extraMounts: pvs.map((v) => ({ name: v.name, mountPath: v.mountPath })),
       }),
       ...(pvs.length

@@ -32,3 +32,13 @@ test('a Service maps servicePort to containerPort; none without ports', () => {
   assert.deepEqual(desiredService(cr, 1)?.spec?.ports, [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
   assert.equal(desiredService({ ...cr, spec: { ...cr.spec, ports: [] } }, 1), undefined);
 });
+
+test('the Deployment’s pods start held by the singleton gate and carry the tenant', () => {
+  const t = desiredDeployment(
+    { ...cr, metadata: { ...cr.metadata, labels: { 'highlander.plexobject.io/tenant': 'blue' } } },
+    1,
+  ).spec?.template;
+  assert.deepEqual(t?.spec?.schedulingGates, [{ name: 'highlander.plexobject.io/singleton' }]);
+  assert.equal(t?.metadata?.labels?.['highlander.plexobject.io/tenant'], 'blue');
+  assert.equal(t?.metadata?.labels?.['highlander.plexobject.io/epoch'], undefined, 'the epoch would roll pods');
+});

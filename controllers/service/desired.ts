@@ -4,7 +4,7 @@ import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { childMeta } from '../shared/child-meta.ts';
 import type { Owner } from '../shared/child-meta.ts';
 import type { WorkloadService, WorkloadServiceSpec } from '../../api/types.ts';
-import { selectorLabels } from '../../api/labels.ts';
+import { selectorLabels, tenantOf } from '../../api/labels.ts';
 import { podTemplate } from '../shared/pod-template.ts';
 
 /** The Deployment a WorkloadService should have. */
@@ -17,7 +17,7 @@ export function desiredDeployment(cr: Owner<WorkloadService>, epoch: number): V1
       replicas: cr.spec.replicas,
       strategy: { type: 'Recreate' },
       selector: { matchLabels: selectorLabels(cr.metadata.name) },
-      template: podTemplate(cr.metadata.name, cr.spec),
+      template: podTemplate(cr.metadata.name, cr.spec, { tenant: tenantOf(cr.metadata.labels), held: true }),
     },
   };
 }

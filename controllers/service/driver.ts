@@ -1,5 +1,9 @@
-// WorkloadService: a Deployment (Recreate) and, when it has ports, a Service.
-import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+// WorkloadService: a Deployment (Recreate) and, when it has ports, a Service; the Deployment's
+// pods start held, and are released one at a time so that no more than `replicas` ever run.
+import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { CacheIndex } from '../../runtime/index.ts';
+import { keyOf } from '../../runtime/types.ts';
+import { releaseStep } from '../shared/singleton-release.ts';
 import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from '../shared/apply.ts';
 import { ensureStep } from '../shared/ensure-step.ts';
@@ -14,6 +18,7 @@ import { desiredDeployment, desiredService } from './desired.ts';
 export function serviceDriver(
   deployments: ObjectCache<V1Deployment>,
   services: ObjectCache<V1Service>,
+  pods: CacheIndex<V1Pod>,
   writer: ChildWriter,
 ): KindDriver<WorkloadService, ReplicaStatusFields> {
   return {
@@ -23,7 +28,8 @@ export function serviceDriver(
       // The Deployment and its Service do not wait for each other: both are written at once
       // (a Service is the slower write: it allocates a cluster IP).
       const deployment = ensureStep(writer, deployments, desiredDeployment(cr, guard.epoch), guard);
-      return [svc ? together(deployment, ensureStep(writer, services, svc, guard)) : deployment];
+      const release = releaseStep(writer, pods, keyOf(cr), cr.spec.replicas, guard);
+      return [svc ? together(deployment, ensureStep(writer, services, svc, guard)) : deployment, release];
     },
     observe: (cr) =>
       observeReplicas(deployments.get(`${cr.metadata.namespace}/${cr.metadata.name}`), cr.spec.replicas, 'Deployment'),

@@ -9,7 +9,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { childLabels } from '../../api/labels.ts';
+import { SINGLETON_GATE, TENANT_LABEL, childLabels } from '../../api/labels.ts';
 import type { CommonWorkloadSpec, WorkloadServiceSpec } from '../../api/types.ts';
 
 /**
@@ -87,6 +87,13 @@ export function probes(spec: PodSpecFields): Pick<V1Container, 'readinessProbe' 
 
 /** Options that differ by kind. */
 export interface TemplateOptions {
+  /** The CR's tenant: the pods carry it (the admission policy finds the tenant's fence by it). */
+  tenant?: string;
+  /**
+   * Create the pods held back by the singleton scheduling gate: the leader releases each only
+   * while no other pod of the workload may still run (controllers/shared/singleton-release.ts).
+   */
+  held?: boolean;
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   extraMounts?: V1VolumeMount[];
   terminationGracePeriodSeconds?: number;
@@ -123,13 +130,14 @@ export function podTemplate(name: string, spec: PodSpecFields, opts: TemplateOpt
     ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
     ...(spec.imagePullSecrets?.length ? { imagePullSecrets: spec.imagePullSecrets } : {}),
     ...(volumes.length ? { volumes } : {}),
+    ...(opts.held ? { schedulingGates: [{ name: SINGLETON_GATE }] } : {}),
     ...(opts.terminationGracePeriodSeconds !== undefined
       ? { terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds }
       : {}),
   };
   return {
     metadata: {
-      labels: childLabels(name, spec.labels),
+      labels: { ...childLabels(name, spec.labels), ...(opts.tenant ? { [TENANT_LABEL]: opts.tenant } : {}) },
       ...(spec.annotations ? { annotations: spec.annotations } : {}),
     },
     spec: podSpec,

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
-import type { KubernetesObject, V1CronJob } from '@kubernetes/client-node';
+import type { KubernetesObject, V1CronJob, V1Pod } from '@kubernetes/client-node';
+import { CacheIndex } from '../../runtime/index.ts';
+import { podWorkloadKey } from './singleton-release.ts';
 import type { ObjectCache } from '../../runtime/types.ts';
 import { unguarded } from '../../runtime/write-guard.ts';
 import { cronJobDriver } from '../cronjob/driver.ts';
@@ -22,6 +24,9 @@ class MapCache<T extends KubernetesObject> implements ObjectCache<T> {
   }
   hasSynced() {
     return true;
+  }
+  on() {
+    return () => undefined;
   }
 }
 
@@ -51,7 +56,8 @@ function setup(opts: { failApply?: ApiException<unknown>; staleStatus?: () => bo
       return Promise.resolve(undefined);
     },
   };
-  const r = workloadReconciler<Workload, object>(cronJobDriver(cronJobs, writer), {
+  const pods = new CacheIndex(new MapCache<V1Pod>(), podWorkloadKey);
+  const r = workloadReconciler<Workload, object>(cronJobDriver(cronJobs, pods, writer), {
     crs,
     writer,
     status,
