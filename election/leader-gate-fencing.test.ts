@@ -86,3 +86,30 @@ test('a raise that finds the hold gone ends leadership', async () => {
   assert.equal(ctx.signal.aborted, true);
   await gate.stop();
 });
+
+test('beforeAcquire raises the outside fence only when the store says the lock is free', async () => {
+  const lock = new MemoryLock(new FakeClock());
+  const clock = lock.clock as FakeClock;
+  const calls: number[] = [];
+  const a = await leader(lock, 'a');
+  const b = new LeaderGate({
+    store: lock.client(),
+    identity: 'b',
+    timings: DEFAULT_TIMINGS,
+    clock,
+    random: () => 0,
+    beforeAcquire: (next) => {
+      calls.push(next);
+      return Promise.resolve();
+    },
+    callbacks: { onStartedLeading: () => undefined, onStoppedLeading: () => undefined },
+  });
+  await b.start();
+  await clock.advance(RETRY * 3);
+  assert.deepEqual(calls, [], 'the fence was raised while a held the lock');
+  await a.gate.stop(); // releases: the lock is free at epoch 1
+  await clock.advance(10);
+  assert.deepEqual(calls, [2]);
+  assert.equal(b.epoch(), 2);
+  await b.stop();
+});

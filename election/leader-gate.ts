@@ -50,7 +50,13 @@ export interface LeaderCallbacks {
 
 /** Hooks for metrics and logs; every one optional. */
 export interface GateObserver {
-  acquired?(info: { epoch: number; previousHolder: string | null; failoverMs: number | undefined }): void;
+  acquired?(info: {
+    epoch: number;
+    previousHolder: string | null;
+    failoverMs: number | undefined;
+    /** How long ago the request that was granted was sent (the grant happened since). */
+    requestedAgoMs: number;
+  }): void;
   stopped?(info: { epoch: number; reason: StopReason; heldMs: number }): void;
   attemptFailed?(err: unknown): void;
   renewed?(info: { epoch: number; latencyMs: number }): void;
@@ -73,6 +79,13 @@ export interface LeaderGateOptions {
   clock?: Clock;
   /** Random number in [0, 1) for retry jitter (injected in tests). */
   random?: () => number;
+  /**
+   * Called before taking a lock the store says is free, with the epoch the next grant will have
+   * at least: a fence outside the store can be raised there, so that the previous holder's late
+   * writes are refused from the moment its hold ended, not from the moment a successor starts.
+   * A failure counts as a failed attempt (retried with backoff).
+   */
+  beforeAcquire?: (nextEpoch: number) => Promise<void>;
 }
 
 interface Leading {
@@ -99,6 +112,7 @@ export class LeaderGate {
   readonly #obs: GateObserver;
   readonly #clock: Clock;
   readonly #random: () => number;
+  readonly #beforeAcquire: ((nextEpoch: number) => Promise<void>) | undefined;
   #running = false;
   #stopping = new AbortController();
   #leading: Leading | undefined;
@@ -119,6 +133,7 @@ export class LeaderGate {
     this.#obs = opts.observer ?? {};
     this.#clock = opts.clock ?? systemClock;
     this.#random = opts.random ?? Math.random;
+    this.#beforeAcquire = opts.beforeAcquire;
   }
 
   /** This candidate's identity. */
@@ -219,9 +234,10 @@ export class LeaderGate {
   async #campaign(): Promise<{ epoch: number; sentAt: number } | undefined> {
     let failures = 0;
     while (this.#running) {
-      const sentAt = this.#clock.now();
       let waitMs: number;
       try {
+        await this.#fenceIfFree();
+        const sentAt = this.#clock.now();
         const r = await this.#store.tryAcquire(this.#id, this.#t.leaseDurationMs, { signal: this.#stopping.signal });
         if (r.acquired) {
           if (this.#running) return { epoch: r.epoch, sentAt };
@@ -245,6 +261,13 @@ export class LeaderGate {
     return undefined;
   }
 
+  /** Raises the outside fence when the store says the lock is free (never while someone holds it). */
+  async #fenceIfFree(): Promise<void> {
+    if (!this.#beforeAcquire) return;
+    const state = await this.#store.read({ signal: this.#stopping.signal });
+    if (state.holder === null) await this.#beforeAcquire(state.epoch + 1);
+  }
+
   #lead(epoch: number, sentAt: number): Leading {
     const previous = this.#seen.holder !== this.#id ? this.#seen.holder : null;
     const now = this.#clock.now();
@@ -262,7 +285,7 @@ export class LeaderGate {
     this.#leading = l;
     this.#armDeadline(l);
     this.#noteHolder({ holder: this.#id, epoch, remainingMs: this.#t.leaseDurationMs });
-    this.#obs.acquired?.({ epoch, previousHolder: previous, failoverMs });
+    this.#obs.acquired?.({ epoch, previousHolder: previous, failoverMs, requestedAgoMs: now - sentAt });
     l.work = (async () => {
       try {
         await this.#cb.onStartedLeading(this.#context(l));

@@ -10,8 +10,14 @@ const now = (): string => new Date().toISOString();
 /** One log line per leadership change; renewals at debug. */
 export function logObserver(log: Log): GateObserver {
   return {
-    acquired: ({ epoch, previousHolder, failoverMs }) =>
-      log.info({ epoch, previousLeader: previousHolder, failoverMs, leaderAt: Date.now() }, 'became leader'),
+    acquired: ({ epoch, previousHolder, failoverMs, requestedAgoMs }) => {
+      const now = Date.now();
+      log.info(
+        { epoch, previousLeader: previousHolder, failoverMs, leaderAt: now, grantRequestedAt: now - requestedAgoMs },
+        'became leader',
+      );
+    },
+    epochRaised: ({ from, to }) => log.info({ from, to, raisedAt: Date.now() }, 'epoch raised'),
     stopped: ({ epoch, reason, heldMs }) => log.info({ epoch, reason, heldMs }, 'leadership ended'),
     attemptFailed: (err) => log.warn({ err: String(err) }, 'lock store call failed while campaigning'),
     renewed: ({ epoch, latencyMs }) => log.debug({ epoch, latencyMs, renewSentAt: Date.now() - latencyMs }, 'renewed'),

@@ -8,7 +8,7 @@ import { KINDS } from '../api/types.ts';
 import { createWorkloadCaches } from '../controllers/caches.ts';
 import { configSync } from '../controllers/config-file/config-sync.ts';
 import { eventRecorder } from '../controllers/shared/events.ts';
-import { fenceLabels } from '../controllers/fence.ts';
+import { fence, fenceLabels } from '../controllers/fence.ts';
 import { createWorkloadControllers } from '../controllers/workload-controllers.ts';
 import { holderIdentity } from '../election/identity.ts';
 import { LeaderGate } from '../election/leader-gate.ts';
@@ -20,6 +20,7 @@ import { KubeClient } from '../runtime/kube-client.ts';
 import { loadKubeConfig } from '../runtime/kubeconfig.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { Manager } from '../runtime/manager.ts';
+import { unguarded } from '../runtime/write-guard.ts';
 import { EventHub, FailoverRecorder } from '../server/event-hub.ts';
 import { createApp, serveHttp } from '../server/http-server.ts';
 import type { HttpDeps } from '../server/http-server.ts';
@@ -116,10 +117,16 @@ export async function runOperator(
   const { caches, controllers, manager } = buildManager(cfg, kc, client, identity, log, metrics, hub);
   const takeover = { client, caches, tenant: cfg.tenant, identity, storageType: cfg.storageType, log };
 
+  // With a store other than the Lease, the fence Lease is raised the moment the store says the
+  // previous hold ended, before the next grant (the Lease lock is its own fence).
+  const fenceLease = fence(client, { namespace: cfg.leaderElection.leaseNamespace, tenant: cfg.tenant });
   const gate = new LeaderGate({
     store,
     identity,
     timings: cfg.leaderElection,
+    ...(cfg.storageType === 'kubernetes'
+      ? {}
+      : { beforeAcquire: (next: number) => fenceLease.raise(unguarded(next), identity) }),
     observer: combineObservers(
       metrics.gateObserver(),
       logObserver(log),

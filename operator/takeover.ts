@@ -31,8 +31,8 @@ export async function takeOver(ctx: LeadingContext, d: TakeoverDeps): Promise<vo
     const from = ctx.epoch;
     await ctx.raiseEpoch(floor + 1);
     d.log.warn(
-      { from, to: ctx.epoch, floor },
-      'the lock store granted an epoch below one already written (its counter was lost): raised it above them',
+      { from, floor },
+      `the lock store granted epoch ${from}, below one already written (its counter was lost): raised to ${ctx.epoch}`,
     );
   }
   await own?.raise(ctx, d.identity);

@@ -12,7 +12,7 @@ test('a follower sees the leader; after a takeover it leads and counts the failo
     [false, 'other_2', null],
   );
   now += 65_000;
-  t.observer().acquired?.({ epoch: 2, previousHolder: 'other_2', failoverMs: 3 });
+  t.observer().acquired?.({ epoch: 2, previousHolder: 'other_2', failoverMs: 3, requestedAgoMs: 1 });
   const s = t.snapshot();
   assert.equal(s.isLeader, true);
   assert.equal(s.leaderSince, '2026-01-01T00:01:05.000Z');

@@ -1,5 +1,6 @@
 // The leader's part that keeps config-file workloads applied: once when leadership starts, and
 // again whenever one of them is deleted, until leadership ends.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient } from '../../runtime/kube-client.ts';
 import type { WriteGuard } from '../../runtime/write-guard.ts';
 import { childWriter } from '../shared/apply.ts';
@@ -22,11 +23,17 @@ export function configSync(o: {
   const ours = inTenant(o.config.tenant);
   const writer = childWriter(o.client, CONFIG_FIELD_MANAGER);
   let syncing: Promise<void> | undefined;
+  /** Applies and prunes until nothing is left to retry (backing off), or leadership ends. */
+  const syncUntilDone = async (guard: WriteGuard): Promise<void> => {
+    for (let delay = 200; !guard.signal.aborted; delay = Math.min(delay * 2, 5000)) {
+      const { problems, retry } = await syncConfigWorkloads(writer, guard, o.config, o.caches.crs);
+      for (const p of problems) o.log.error({ problem: p }, 'config-file workload refused');
+      if (!retry) return;
+      await sleep(delay, undefined, { signal: guard.signal }).catch(() => undefined);
+    }
+  };
   const sync = (guard: WriteGuard): Promise<void> =>
-    (syncing ??= syncConfigWorkloads(writer, guard, o.config, o.caches.crs)
-      .then((problems) => {
-        for (const p of problems) o.log.error({ problem: p }, 'config-file workload refused');
-      })
+    (syncing ??= syncUntilDone(guard)
       .catch((err: unknown) => o.log.error({ err: String(err) }, 'config-file workloads could not be applied'))
       .finally(() => (syncing = undefined)));
   return {

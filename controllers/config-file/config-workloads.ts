@@ -68,20 +68,27 @@ export function prunable<
  * Applies the config's CRs and deletes the ones removed from it, under the same rules as any
  * child: an absent CR is created, a drifted one applied at the version seen, an unchanged one
  * restamped with this leader's epoch, a removed one stamped and then deleted at that version.
- * Returns one problem per CR the API server refused (an invalid workload never stops the others).
+ * Returns one problem per CR the API server refused (an invalid workload never stops the others),
+ * and whether some write may succeed if tried again (a conflict with a newer version than the
+ * cache held, a busy or unreachable API server).
  */
 export async function syncConfigWorkloads(
   writer: ChildWriter,
   guard: WriteGuard,
   cfg: Pick<HighlanderConfig, 'workloads' | 'namespace' | 'tenant'>,
   caches: Record<WorkloadKind, ObjectCache<Workload>>,
-): Promise<string[]> {
+): Promise<{ problems: string[]; retry: boolean }> {
   const wanted = configWorkloadCRs(cfg);
   const problems: string[] = [];
+  let retry = false;
   const refused = (what: string, err: unknown): void => {
     if (err instanceof LeadershipLost) throw err;
-    const message = err instanceof KubeApiError ? (serverMessage(err.body) ?? err.message) : String(err);
-    problems.push(`${what}: ${message}`);
+    const code = err instanceof KubeApiError ? err.code : 0;
+    if (code === 0 || code === 409 || code === 429 || code >= 500) {
+      retry = true; // the next attempt reads the cache again
+      return;
+    }
+    problems.push(`${what}: ${serverMessage((err as KubeApiError).body) ?? (err as Error).message}`);
   };
   for (const cr of wanted) {
     const desired = {
@@ -103,5 +110,5 @@ export async function syncConfigWorkloads(
       refused(`pruning ${old.kind} ${old.metadata.name}`, err);
     }
   }
-  return problems;
+  return { problems, retry };
 }

@@ -3,11 +3,14 @@
 import type { KubeClient } from '../../runtime/kube-client.ts';
 import { sendGuarded } from '../../runtime/write-guard.ts';
 import type { WriteGuard } from '../../runtime/write-guard.ts';
-import { API_VERSION } from '../../api/labels.ts';
+import { API_VERSION, EPOCH_LABEL, MANAGED_BY, TENANT_LABEL, tenantOf } from '../../api/labels.ts';
 import type { EventReason } from '../../api/reasons.ts';
 
 /** The CR an event is about. */
-export type EventSubject = { kind: string; metadata: { name: string; namespace: string; uid: string } };
+export type EventSubject = {
+  kind: string;
+  metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> };
+};
 
 /**
  * Records an event about a CR, written through the pass's guard like any leader write. Never
@@ -54,7 +57,16 @@ export function eventRecorder(client: KubeClient, instance: string, onError: (er
         body: {
           apiVersion: 'v1',
           kind: 'Event',
-          metadata: { generateName: `${name}.`, namespace },
+          // Labelled like a child: the fence refuses an event from a leader whose epoch is stale.
+          metadata: {
+            generateName: `${name}.`,
+            namespace,
+            labels: {
+              [MANAGED_BY]: 'highlander',
+              [TENANT_LABEL]: tenantOf(cr.metadata.labels),
+              [EPOCH_LABEL]: String(guard.epoch),
+            },
+          },
           involvedObject: { apiVersion: API_VERSION, kind: cr.kind, name, namespace, uid },
           type,
           reason,

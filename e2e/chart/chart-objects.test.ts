@@ -156,7 +156,7 @@ describe('the Deployment', () => {
 describe('RBAC', () => {
   for (const store of Object.keys(STORES)) {
     for (const scope of ['cluster', 'namespaced']) {
-      test(`${store}, ${scope}: no wildcard, no Secrets, no CRDs, nothing on nodes or exec; the Lease by name`, async () => {
+      test(`${store}, ${scope}: no wildcard, no Secrets, no CRDs, nothing on nodes or exec; the Lease (lock or fence) by name`, async () => {
         const tenant = 'blue';
         const values = { ...STORES[store], ...scopes(watchA.name, watchB.name)[scope], config: { tenant } };
         const { objects } = await render({ namespace: release.name, values, showOnly: ['templates/rbac.yaml'] });
@@ -190,26 +190,24 @@ describe('RBAC', () => {
             `${where}: ${rule.verbs.join(',')}`,
           );
         }
+        // One Lease by name: the lock with the Lease store, the fence (the newest epoch) with the others.
         const lease = rules.filter(({ rule }) => rule.resources?.includes('leases'));
-        if (store !== 'kubernetes') {
-          assert.equal(lease.length, 0, 'Lease rights without a Lease lock store');
-        } else {
-          const byName = lease.filter(({ rule }) => rule.resourceNames);
-          const create = lease.filter(({ rule }) => !rule.resourceNames);
-          assert.deepEqual(
-            byName.map(({ rule }) => rule.resourceNames),
-            [[`highlander-leader-${tenant}`]],
-          );
-          assert.deepEqual(byName[0]?.rule.verbs, ['get', 'update', 'watch']);
-          assert.deepEqual(
-            create.map(({ rule }) => rule.verbs),
-            [['create']],
-          );
-          assert.ok(
-            lease.every(({ where }) => where.startsWith(`Role ${release.name}/`)),
-            'Lease rights outside the lease namespace',
-          );
-        }
+        const byName = lease.filter(({ rule }) => rule.resourceNames);
+        const create = lease.filter(({ rule }) => !rule.resourceNames);
+        const leaseName = store === 'kubernetes' ? `highlander-leader-${tenant}` : `highlander-fence-${tenant}`;
+        assert.deepEqual(
+          byName.map(({ rule }) => rule.resourceNames),
+          [[leaseName]],
+        );
+        assert.deepEqual(byName[0]?.rule.verbs, ['get', 'update', 'watch']);
+        assert.deepEqual(
+          create.map(({ rule }) => rule.verbs),
+          [['create']],
+        );
+        assert.ok(
+          lease.every(({ where }) => where.startsWith(`Role ${release.name}/`)),
+          'Lease rights outside the lease namespace',
+        );
         const workloadRoles = objects.filter(
           (o) => (o.kind === 'Role' || o.kind === 'ClusterRole') && !o.metadata?.name?.endsWith('-leader-election'),
         );

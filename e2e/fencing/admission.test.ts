@@ -139,6 +139,26 @@ describe('the API server fences writes by epoch', () => {
     assert.ok(other);
   });
 
+  test('an Event from a leader below the fence is refused', async () => {
+    await fence(9);
+    const event = (epoch: number) =>
+      operator.send({
+        method: 'POST',
+        path: `/api/v1/namespaces/${ns.name}/events`,
+        body: {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: 'fence.', labels: labels(epoch) },
+          involvedObject: { kind: 'Service', name: 'current', namespace: ns.name },
+          reason: 'Created',
+          message: 'a stale leader speaking',
+          type: 'Normal',
+        },
+      });
+    assert.match((await refusal(event(8))).message, /epoch 8 is lower than the tenant .* fence epoch 9/);
+    await event(9);
+  });
+
   test('a CR status with a lower epoch, or below the fence, is refused', async () => {
     await fence(9);
     const crs = workloadClient(kc, () => ns.name);
