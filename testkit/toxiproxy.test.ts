@@ -128,57 +128,53 @@ test('cut adds a timeout-0 toxic each way; cutting again updates them in place',
   );
 });
 
-test('stall adds upstream latency; a second stall changes it', async () => {
+test('stall adds upstream latency and a slow close; a second stall changes them', async () => {
   let exists = false;
   const { client, sent } = fakeClient((r) => (r.method === 'POST' && exists ? { status: 409, body: {} } : {}));
   await client.stall('redis', 1500);
   exists = true;
   await client.stall('redis', 300);
+  const post = (name: string, type: string, attributes: object): Sent => ({
+    method: 'POST',
+    path: '/proxies/redis/toxics',
+    body: { name, type, stream: 'upstream', toxicity: 1, attributes },
+  });
+  const patch = (name: string, attributes: object): Sent => ({
+    method: 'PATCH',
+    path: `/proxies/redis/toxics/${name}`,
+    body: { attributes },
+  });
   assert.deepEqual(sent, [
-    {
-      method: 'POST',
-      path: '/proxies/redis/toxics',
-      body: {
-        name: 'stall_upstream',
-        type: 'latency',
-        stream: 'upstream',
-        toxicity: 1,
-        attributes: { latency: 1500, jitter: 0 },
-      },
-    },
-    {
-      method: 'POST',
-      path: '/proxies/redis/toxics',
-      body: {
-        name: 'stall_upstream',
-        type: 'latency',
-        stream: 'upstream',
-        toxicity: 1,
-        attributes: { latency: 300, jitter: 0 },
-      },
-    },
-    {
-      method: 'PATCH',
-      path: '/proxies/redis/toxics/stall_upstream',
-      body: { attributes: { latency: 300, jitter: 0 } },
-    },
+    post('stall_upstream', 'latency', { latency: 1500, jitter: 0 }),
+    post('stall_close', 'slow_close', { delay: 2500 }),
+    post('stall_upstream', 'latency', { latency: 300, jitter: 0 }),
+    patch('stall_upstream', { latency: 300, jitter: 0 }),
+    post('stall_close', 'slow_close', { delay: 1300 }),
+    patch('stall_close', { delay: 1300 }),
   ]);
 });
 
-test('refuse disables; heal removes every toxic and enables; resetAll posts /reset', async () => {
+test("refuse disables; heal removes a cut's toxics, zeroes a stall's and enables; resetAll posts /reset", async () => {
+  const listed = ['cut_upstream', 'latency downstream', 'stall_upstream', 'stall_close'].map((name) => ({ name }));
   const { client, sent } = fakeClient((r) =>
-    r.method === 'GET' ? { body: [{ name: 'cut_upstream' }, { name: 'latency downstream' }] } : { status: 204 },
+    r.method === 'GET'
+      ? { body: listed }
+      : r.method === 'POST' && r.path !== '/reset'
+        ? { status: 409, body: {} }
+        : { status: 204 },
   );
   await client.refuse('redis');
   await client.heal('redis');
   await client.resetAll();
   assert.deepEqual(
-    sent.map((r) => [r.method, r.path, r.body]),
+    sent.filter((r) => r.method !== 'POST' || r.path === '/reset').map((r) => [r.method, r.path, r.body]),
     [
       ['PATCH', '/proxies/redis', { enabled: false }],
       ['GET', '/proxies/redis/toxics', undefined],
       ['DELETE', '/proxies/redis/toxics/cut_upstream', undefined],
       ['DELETE', '/proxies/redis/toxics/latency%20downstream', undefined],
+      ['PATCH', '/proxies/redis/toxics/stall_upstream', { attributes: { latency: 0, jitter: 0 } }],
+      ['PATCH', '/proxies/redis/toxics/stall_close', { attributes: { delay: 0 } }],
       ['PATCH', '/proxies/redis', { enabled: true }],
       ['POST', '/reset', undefined],
     ],

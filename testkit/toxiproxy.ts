@@ -47,6 +47,7 @@ const UPSTREAM = /^127\.0\.0\.1:(\d{1,5})$/;
 // The toxics this client adds, by fixed names so that repeating a fault updates it in place.
 const CUT = ['cut_upstream', 'cut_downstream'] as const;
 const STALL = 'stall_upstream';
+const STALL_CLOSE = 'stall_close';
 // What a tolerated error status returns instead of a body.
 const CONFLICT = Symbol('conflict');
 
@@ -131,11 +132,17 @@ export class ToxiproxyClient {
     }
   }
 
-  /** Holds every request for `ms` before it reaches the server (the `latency` toxic, upstream). */
+  /**
+   * Holds every request for `ms` before it reaches the server (the `latency` toxic, upstream).
+   * A client that gives up meanwhile does not take its request back: its close is held a second
+   * longer than the data (`slow_close`), as a FIN queued behind the bytes in a stalled TCP stream
+   * would be, so the server still receives and runs the request — late.
+   */
   async stall(name: string, ms: number): Promise<void> {
     checkProxyName(name);
     checkStallMs(ms);
     await this.#putToxic(name, STALL, 'latency', 'upstream', { latency: ms, jitter: 0 });
+    await this.#putToxic(name, STALL_CLOSE, 'slow_close', 'upstream', { delay: ms + 1000 });
   }
 
   /**
@@ -146,11 +153,19 @@ export class ToxiproxyClient {
     await this.#call('PATCH', `/proxies/${checkProxyName(name)}`, { enabled: false });
   }
 
-  /** Removes every toxic from the proxy and enables it again on the same port. */
+  /**
+   * Lifts every fault and enables the proxy again on the same port. The cut's toxics are removed
+   * (Toxiproxy then closes the connections they held); a stall's are set to zero instead, because
+   * Toxiproxy 2.12 panics (index out of range in ToxicLink.AddToxic) when a toxic is added after a
+   * `slow_close` was removed while connections were closing: once added, they stay, doing nothing.
+   */
   async heal(name: string): Promise<void> {
     const toxics = (await this.#call('GET', `/proxies/${checkProxyName(name)}/toxics`)) as ToxicState[];
     for (const toxic of toxics) {
-      await this.#call('DELETE', `/proxies/${name}/toxics/${encodeURIComponent(toxic.name)}`);
+      if (toxic.name === STALL) await this.#putToxic(name, STALL, 'latency', 'upstream', { latency: 0, jitter: 0 });
+      else if (toxic.name === STALL_CLOSE)
+        await this.#putToxic(name, STALL_CLOSE, 'slow_close', 'upstream', { delay: 0 });
+      else await this.#call('DELETE', `/proxies/${name}/toxics/${encodeURIComponent(toxic.name)}`);
     }
     await this.#call('PATCH', `/proxies/${name}`, { enabled: true });
   }
