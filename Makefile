@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
 .PHONY: help deps build image lint format typecheck test test-unit test-e2e cluster-up cluster-down \
-        services-up services-down build-cluster bench-failover bench-reconcile bench-startup clean \
+        services-up services-down build-cluster chaos bench-failover bench-reconcile bench-startup clean \
         demo demo-down \
         deploy-manifests api-types
 
@@ -50,6 +50,10 @@ test: deps ## everything CI runs: lint, type-check, unit and e2e tests, one summ
 	@rm -rf .cluster/results
 	$(MAKE) --no-print-directory lint typecheck test-unit test-e2e
 	@node scripts/run-tests.mjs summary
+
+chaos: deps ## chaos suite, one JSON line per store: ROUNDS=200, STORES=kubernetes,redis,db,spanner, SEED=n, SLOW=1 adds nodes NotReady
+	bash e2e/with-servers.sh node --import tsx e2e/chaos/run.ts --rounds $(or $(ROUNDS),200) \
+	  $(if $(STORES),--stores $(STORES)) $(if $(SEED),--seed $(SEED)) $(if $(SLOW),--slow)
 
 bench-failover: deps ## failover benchmark on every lock store (JSON lines); ROUNDS=20
 	bash e2e/with-servers.sh node --import tsx bench/failover.ts --rounds $(or $(ROUNDS),20)

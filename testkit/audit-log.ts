@@ -14,7 +14,10 @@ export interface AuditEvent {
   verb?: string;
   stageTimestamp?: string;
   user?: { username?: string; extra?: Record<string, string[]> };
-  objectRef?: { resource?: string; subresource?: string; apiGroup?: string };
+  objectRef?: { resource?: string; subresource?: string; apiGroup?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number; message?: string };
+  /** The request body, for the requests the policy logs at level Request (the operators' writes). */
+  requestObject?: unknown;
 }
 
 /** Where the audit log stood at a moment: which file (inode) and how long it was. */

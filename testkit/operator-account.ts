@@ -29,7 +29,12 @@ const ignoreConflict = (err: unknown): void => {
  * the local cluster's audit policy logs), bound to cluster-admin by `binding` until `remove()`,
  * and writes a kubeconfig for it: operators run with it so their requests can be told apart.
  */
-export async function operatorIdentity(kc: KubeConfig, binding: string): Promise<OperatorIdentity> {
+export async function operatorIdentity(
+  kc: KubeConfig,
+  binding: string,
+  /** The API server address the kubeconfig names (default: the admin kubeconfig's; a proxy's, say). */
+  server?: string,
+): Promise<OperatorIdentity> {
   const core = kc.makeApiClient(CoreV1Api);
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
   // Shared with other tests that run the operator as this ServiceAccount: create, never delete.
@@ -68,7 +73,7 @@ export async function operatorIdentity(kc: KubeConfig, binding: string): Promise
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'local', cluster: { server: cluster.server, 'certificate-authority-data': caData } }],
+    clusters: [{ name: 'local', cluster: { server: server ?? cluster.server, 'certificate-authority-data': caData } }],
     users: [{ name: SA.name, user: { token } }],
     contexts: [{ name: 'operator', context: { cluster: 'local', user: SA.name } }],
     'current-context': 'operator',

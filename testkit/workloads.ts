@@ -53,6 +53,26 @@ export function workloadClient(kc: KubeConfig, namespace: () => string) {
         await custom.patchNamespacedCustomObject({ ...ref(kind), name, body: { spec } }, mergePatch);
       }
     },
+    /** Merges `spec` into the existing CR. */
+    patchSpec: async (kind: string, name: string, spec: object): Promise<void> => {
+      await custom.patchNamespacedCustomObject({ ...ref(kind), name, body: { spec } }, mergePatch);
+    },
+    /** Deletes the CR if it exists and waits until it is gone (its finalizer run). */
+    remove: async (kind: string, name: string, timeoutMs = 30_000): Promise<void> => {
+      try {
+        await custom.deleteNamespacedCustomObject({ ...ref(kind), name });
+      } catch (err) {
+        if (statusOf(err) === 404) return;
+        throw err;
+      }
+      await waitFor(
+        async () => (await get(kind, name).catch((err: unknown) => statusOf(err) === 404)) === true || undefined,
+        {
+          what: `${kind} ${namespace()}/${name} gone`,
+          timeoutMs,
+        },
+      );
+    },
     /** Waits for Ready=True at the current generation (and `extra`, when given). */
     ready: (kind: string, name: string, opts: { extra?: (cr: CR) => boolean; timeoutMs?: number } = {}): Promise<CR> =>
       waitFor(
