@@ -2,7 +2,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { ConfigError } from '../config/config.ts';
+import { loadCheckedConfig } from './config-check.ts';
 import { CrValidator } from '../validate/cr-validate.ts';
 import { runValidate } from './validate.ts';
 import { createLogger } from '../runtime/logger.ts';
@@ -37,7 +38,11 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .option('-c, --config <file>', 'config file (default: $CONFIG_PATH)')
     .option('--kubeconfig <file>', 'kubeconfig (default: cluster.kubeconfig, $HIGHLANDER_KUBECONFIG, in-cluster)')
     .action(async (opts: { config?: string; kubeconfig?: string }) => {
-      const cfg = loadConfig({ env, ...(opts.config ? { configPath: opts.config } : {}) });
+      // The config's workloads are checked against the CRDs before anything starts: a config the
+      // API server would refuse exits 2 with every problem, as `highlander validate` reports them.
+      const cfg = loadCheckedConfig({ env, ...(opts.config ? { configPath: opts.config } : {}) }, () =>
+        CrValidator.fromDirectory(),
+      );
       const log = createLogger(cfg.logLevel);
       const op = await runOperator(cfg, log, opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {});
       await waitForSignal(log, () => op.stop(), cfg.terminationGracePeriodMs);

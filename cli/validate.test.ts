@@ -86,14 +86,39 @@ describe('validate --config', () => {
     }
   });
 
-  test('a workload schedule the API server would refuse is a warning naming it and its line', async () => {
+  test('a workload schedule the API server would refuse is a problem naming it and its line', async () => {
     const text =
       'workloads:\n  cronJobs:\n    - name: c\n      image: x\n      script: {commands: [a]}\n      schedule: "0 0 * * 7"\n';
     const r = await runValidate({ config: file('cron.yaml', text), files: [] }, io());
-    assert.equal(r.exitCode, 0);
+    assert.equal(r.exitCode, 2);
+    assert.deepEqual(r.out, []);
     assert.match(
       r.err.join('\n'),
-      /^warning: .*cron\.yaml:6: workloads\.cronJobs\[0\]\.schedule: day-of-week must be 0-6/m,
+      /^.*cron\.yaml:6: workloads\.cronJobs\[0\]\.schedule: day-of-week must be 0-6.* \(as WorkloadCronJob default\/c\)$/m,
+    );
+  });
+
+  test('every problem in one pass: a bad setting, a bad cross-setting rule and a bad workload together', async () => {
+    const text = [
+      'storageType: carrier-pigeon',
+      'leaderElection: {leaseDuration: 5s, renewDeadline: 10s}',
+      'workloads:',
+      '  cronJobs:',
+      '    - name: report',
+      '      image: busybox',
+      '      schedule: "61 * * * *"',
+      '      script: {commands: [date]}',
+      '',
+    ].join('\n');
+    const r = await runValidate({ config: file('all.yaml', text), files: [] }, io());
+    assert.equal(r.exitCode, 2);
+    assert.deepEqual(
+      r.err.map((l) => l.replace(/^.*all\.yaml/, 'all.yaml').replace(/(: [^:]*?) .*$/, '$1')),
+      [
+        'all.yaml:1: storageType: must',
+        'all.yaml:2: leaderElection: leaseDuration',
+        'all.yaml:7: workloads.cronJobs[0].schedule: minute',
+      ],
     );
   });
 

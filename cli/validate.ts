@@ -1,14 +1,13 @@
-// `highlander validate`: checks a config file the way `run` loads it (loadConfig, with the
-// HIGHLANDER_* overrides), its workloads as the CRs the leader would apply, and CR manifest
-// files against the CRDs. One line per problem, naming file, line, document and field; nothing
+// `highlander validate`: checks a config file exactly as `run` loads it (loadCheckedConfig: the
+// settings with the HIGHLANDER_* overrides, and its workloads as the CRs the leader would write,
+// all problems at once), and CR manifest files against the CRDs. One line per problem, naming file, line, document and field; nothing
 // secret is printed (ConfigError never shows passwords or database URLs, and CR problems never
 // show env or annotation values).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
-import type { WorkloadsConfig } from '../config/config.ts';
-import { ConfigError, loadConfig } from '../config/config.ts';
-import { configWorkloadCRs } from '../controllers/config-file/config-workloads.ts';
-import { formatPath, locate, validateManifests } from '../validate/manifests.ts';
+import { ConfigError } from '../config/config.ts';
+import { loadCheckedConfig } from './config-check.ts';
+import { locate, validateManifests } from '../validate/manifests.ts';
 import type { Segment } from '../runtime/values.ts';
 import type { CrValidator } from '../validate/cr-validate.ts';
 import type { DocResult } from '../validate/manifests.ts';
@@ -34,16 +33,9 @@ export interface ValidateIO {
 export interface ValidateOutcome {
   out: string[];
   err: string[];
-  /** 0: no problems (warnings aside); 2: at least one problem. */
+  /** 0: no problems; 2: at least one problem. */
   exitCode: 0 | 2;
 }
-
-const SECTIONS: Record<keyof WorkloadsConfig, string> = {
-  processes: 'WorkloadProcess',
-  cronJobs: 'WorkloadCronJob',
-  services: 'WorkloadService',
-  persistentSets: 'WorkloadPersistent',
-};
 
 /** Runs the checks and collects the lines to print. */
 export async function runValidate(opts: ValidateOptions, io: ValidateIO): Promise<ValidateOutcome> {
@@ -81,7 +73,7 @@ export async function runValidate(opts: ValidateOptions, io: ValidateIO): Promis
         `note: ${n} CEL validation rule${n === 1 ? ' is' : 's are'} not checked here; the API server checks them on apply`,
       );
   }
-  return { out, err, exitCode: err.some((l) => !l.startsWith('warning: ')) ? 2 : 0 };
+  return { out, err, exitCode: err.length > 0 ? 2 : 0 };
 }
 
 function validateConfig(
@@ -96,29 +88,11 @@ function validateConfig(
   const locate = fileLines(path, read);
   let cfg;
   try {
-    cfg = loadConfig({ env: io.env, readFile: read, ...(path ? { configPath: path } : {}) });
+    cfg = loadCheckedConfig({ env: io.env, readFile: read, ...(path ? { configPath: path } : {}) }, io.validator);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) err.push(`${name}${lineSuffix(locate, configProblemPath(p))}: ${p}`);
     return;
-  }
-  // Each workload as the CR the leader would apply, checked against the CRDs. `run` accepts a
-  // config whose workloads the API server refuses (the leader logs each refusal and applies the
-  // others), so these are warnings: they do not change the exit code.
-  const refused = new Set<string>();
-  for (const [section, kind] of Object.entries(SECTIONS) as [keyof WorkloadsConfig, string][]) {
-    (cfg.workloads[section] ?? []).forEach((w, i) => {
-      const [cr] = configWorkloadCRs({ workloads: { [section]: [w] }, namespace: cfg.namespace, tenant: cfg.tenant });
-      if (!cr) return;
-      for (const p of io.validator().validate(cr)) {
-        const where: Segment[] = ['workloads', section, i, ...toConfigPath(p.path)];
-        const as = `${kind} ${cr.metadata.namespace}/${cr.metadata.name}`;
-        err.push(
-          `warning: ${name}${lineSuffix(locate, where)}: ${formatPath(where)}: ${p.message} (the API server would refuse it as ${as})`,
-        );
-        refused.add(as);
-      }
-    });
   }
   const count = Object.values(cfg.workloads as Record<string, unknown[] | undefined>).reduce(
     (n, l) => n + (l?.length ?? 0),
@@ -126,15 +100,8 @@ function validateConfig(
   );
   out.push(
     `${name}: config ok: id ${cfg.id}, tenant ${cfg.tenant}, storage ${cfg.storageType}${cfg.storageTypeInferred ? ' (inferred)' : ''}, ` +
-      `${count} workload${count === 1 ? '' : 's'}${refused.size ? ` (${refused.size} the API server would refuse: see the warnings)` : ''}`,
+      `${count} workload${count === 1 ? '' : 's'}`,
   );
-}
-
-/** A CR path as the config file's path below the workload entry: spec.x → x, metadata.name → name. */
-function toConfigPath(path: readonly Segment[]): Segment[] {
-  if (path[0] === 'spec') return path.slice(1);
-  if (path[0] === 'metadata' && (path[1] === 'name' || path[1] === 'namespace')) return [path[1]];
-  return [...path];
 }
 
 /** "workloads.cronJobs[0].schedule: must …" → its path, to find the line (not for settings from the environment). */

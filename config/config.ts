@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Ajv2019 } from 'ajv/dist/2019.js';
+import type { ErrorObject } from 'ajv';
 import YAML from 'yaml';
 import type { Backend } from '../locks/lock-store.ts';
 import { parseDuration } from '../runtime/duration.ts';
@@ -54,6 +55,8 @@ export class ConfigError extends Error {
   constructor(
     readonly problems: string[],
     readonly source: string,
+    /** The settings as read (file and environment merged), when they could be read at all. */
+    readonly settings?: Readonly<Record<string, unknown>>,
   ) {
     super(`invalid configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
@@ -101,6 +104,13 @@ export function loadConfig(src: ConfigSources = { env: process.env }): Highlande
   return parseConfig(raw, src.env, path ?? 'defaults and environment', defaults);
 }
 
+/** The JSON pointer a schema error is about, the named property included (`/redis/addr`). */
+function pointerOf(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  const key = (p.missingProperty ?? p.additionalProperty ?? p.unevaluatedProperty) as string | undefined;
+  return key === undefined ? e.instancePath : `${e.instancePath}/${key}`;
+}
+
 function inClusterNamespace(read: (p: string) => string): string | undefined {
   const file = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
   try {
@@ -128,24 +138,30 @@ export function parseConfig(
   const merged = dropEmptyStrings(settings) as Record<string, unknown>;
   if (workloads !== undefined) merged.workloads = workloads;
   const fromEnv = applyEnv(merged, env);
-  if (!validate(merged)) {
-    throw new ConfigError(
-      uniqueBy((validate.errors ?? []).map((e) => describeSchemaError(e, merged, fromEnv))),
-      origin,
-    );
-  }
+  // Every problem at once: the schema's, and the checks across settings whose inputs the schema
+  // accepted (a rule over an invalid value would only add noise).
+  const valid = validate(merged);
+  const errors = valid ? [] : (validate.errors ?? []);
+  const problems = uniqueBy(errors.map((e) => describeSchemaError(e, merged, fromEnv)));
+  const accepted = (...prefixes: string[]): boolean =>
+    !errors.some((e) => prefixes.some((p) => pointerOf(e) === p || pointerOf(e).startsWith(`${p}/`)));
   const c = merged as RawConfig;
-  const problems: string[] = [];
-  const { storageType, inferred } = chooseStore(c, problems);
-  const timings = {
-    leaseDurationMs: durationOr(c.leaderElection?.leaseDuration, DEFAULT_TIMINGS.leaseDurationMs),
-    renewDeadlineMs: durationOr(c.leaderElection?.renewDeadline, DEFAULT_TIMINGS.renewDeadlineMs),
-    retryPeriodMs: durationOr(c.leaderElection?.retryPeriod, DEFAULT_TIMINGS.retryPeriodMs),
-  };
-  problems.push(...timingProblems(timings).map((p) => `leaderElection: ${p}`));
-  const namespace = c.namespace ?? 'default';
-  problems.push(...unwatchedWorkloads(c.workloads ?? {}, namespace, c.watchNamespaces ?? []));
-  if (problems.length) throw new ConfigError(problems, origin);
+  const { storageType, inferred } = accepted('/storageType', '/redis', '/databaseURL', '/spanner')
+    ? chooseStore(c, problems)
+    : { storageType: 'kubernetes' as const, inferred: false };
+  const timings = accepted('/leaderElection')
+    ? {
+        leaseDurationMs: durationOr(c.leaderElection?.leaseDuration, DEFAULT_TIMINGS.leaseDurationMs),
+        renewDeadlineMs: durationOr(c.leaderElection?.renewDeadline, DEFAULT_TIMINGS.renewDeadlineMs),
+        retryPeriodMs: durationOr(c.leaderElection?.retryPeriod, DEFAULT_TIMINGS.retryPeriodMs),
+      }
+    : DEFAULT_TIMINGS;
+  if (accepted('/leaderElection')) problems.push(...timingProblems(timings).map((p) => `leaderElection: ${p}`));
+  const namespace = accepted('/namespace') && typeof c.namespace === 'string' ? c.namespace : 'default';
+  if (accepted('/workloads', '/watchNamespaces', '/namespace')) {
+    problems.push(...unwatchedWorkloads(c.workloads ?? {}, namespace, c.watchNamespaces ?? []));
+  }
+  if (problems.length) throw new ConfigError(problems, origin, merged);
 
   return {
     id: c.id ?? defaults.id,

@@ -3,7 +3,8 @@
 // resources, and `status` against real operator processes and against a closed port.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CustomObjectsApi } from '@kubernetes/client-node';
@@ -65,6 +66,36 @@ describe('highlander validate', () => {
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^.*config-basic\.yaml: redis\.db \(from HIGHLANDER_REDIS_DB\): must be integer/m);
+  });
+
+  test('every problem in one pass: validate and run both name the storageType and the schedule, exit 2', async () => {
+    const dir = mkdtempSync(`${tmpdir()}/highlander-cfg-`);
+    const path = `${dir}/config.yaml`;
+    writeFileSync(
+      path,
+      [
+        'storageType: carrier-pigeon',
+        'workloads:',
+        '  cronJobs:',
+        '    - name: report',
+        '      image: busybox',
+        '      schedule: "61 * * * *"',
+        '      script: {commands: [date]}',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const v = await highlander(['validate', '--config', path]);
+      assert.equal(v.code, 2, v.stderr);
+      assert.match(v.stderr, /config\.yaml:1: storageType: must be one of kubernetes, redis, db, spanner/);
+      assert.match(v.stderr, /config\.yaml:6: workloads\.cronJobs\[0\]\.schedule: minute \(field 1\) must be 0-59/);
+      const r = await highlander(['run', '--config', path]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^ {2}- storageType: must be one of/m);
+      assert.match(r.stderr, /^ {2}- workloads\.cronJobs\[0\]\.schedule: minute \(field 1\)/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a broken custom resource on stdin exits 2 and names the document and field', async () => {
