@@ -39,6 +39,8 @@ export interface ChaosOptions {
   slow: boolean;
   /** Inject these faults in turn instead of at random (the CI smoke covers each kind this way). */
   sequence?: readonly Fault[];
+  /** Once aborted, the run ends after the current round (its fault healed) and reports. */
+  stop?: AbortSignal;
 }
 
 /** A deterministic PRNG (mulberry32): a seed replays a run's choice of faults. */
@@ -135,7 +137,9 @@ async function runStore(backend: Backend, kc: KubeConfig, tox: Toxiproxy, o: Cha
     let unconverged = 0;
     let faultErrors = 0;
     const core = kc.makeApiClient(CoreV1Api);
-    for (let round = 1; round <= o.rounds; round += 1) {
+    let rounds = 0;
+    for (let round = 1; round <= o.rounds && !o.stop?.aborted; round += 1) {
+      rounds = round;
       const fault = o.sequence ? o.sequence[(round - 1) % o.sequence.length]! : pick(random, o.slow);
       faults[fault] = (faults[fault] ?? 0) + 1;
       // A fault that could not be injected (the API server still restarting, say) is reported, and
@@ -173,7 +177,7 @@ async function runStore(backend: Backend, kc: KubeConfig, tox: Toxiproxy, o: Cha
     return {
       bench: 'chaos',
       store: backend,
-      rounds: o.rounds,
+      rounds,
       faults: Object.fromEntries(FAULTS.filter((f) => faults[f]).map((f) => [f, faults[f]])),
       stale_writes_accepted: v.staleAccepted.length,
       stale_writes_refused: v.refused,
@@ -208,6 +212,7 @@ export async function runChaos(o: ChaosOptions): Promise<Record<string, unknown>
   const out: Record<string, unknown>[] = [];
   try {
     for (const backend of o.stores) {
+      if (o.stop?.aborted) break;
       const line = await runStore(backend, kc, tox, o);
       process.stdout.write(`${JSON.stringify(line)}\n`);
       out.push(line);
@@ -239,5 +244,21 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const sequence = values.faults?.split(',').map((f) => f.trim()) as Fault[] | undefined;
   for (const f of sequence ?? [])
     if (!FAULTS.includes(f)) throw new RangeError(`--faults: unknown fault ${f} (${FAULTS.join(', ')})`);
-  await runChaos({ rounds, stores, seed: Number(values.seed), slow: values.slow, ...(sequence ? { sequence } : {}) });
+  // Ctrl-C (or SIGTERM) ends the run after the current round, its fault healed: stopping in the
+  // middle of one would leave the API server down or the fake kubelets frozen.
+  const stop = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: stopping after this round`);
+      stop.abort();
+    });
+  }
+  await runChaos({
+    rounds,
+    stores,
+    seed: Number(values.seed),
+    slow: values.slow,
+    stop: stop.signal,
+    ...(sequence ? { sequence } : {}),
+  });
 }
