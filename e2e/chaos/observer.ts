@@ -1,12 +1,10 @@
 // What the chaos suite watches the whole time, from outside the operators: every pod of the run's
 // namespace (how long two pods of one singleton could run at once), and every CR (is it Ready).
-// A pod counts as running from the moment it is released (no singleton gate) until its phase is
-// final or its object is gone — a terminating pod, or one on a node that stopped answering, may
-// still run its container.
+// A pod counts as running from the moment it is bound to a node until its phase is final or its
+// object is gone: a terminating pod, or one on a node that stopped answering, may still run.
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { GROUP, WORKLOAD_LABEL } from '../../api/labels.ts';
 import { WORKLOAD_KINDS } from '../../api/types.ts';
-import { mayRun } from '../../controllers/shared/singleton-release.ts';
 import { watchCollection } from '../../testkit/resumable-watch.ts';
 import type { Watching } from '../../testkit/resumable-watch.ts';
 import type { CR } from '../../testkit/workloads.ts';
@@ -89,9 +87,12 @@ export class Observer {
   }
 }
 
-/** A pod that runs or could at any moment: released, not in a final phase. */
+// The observer judges pods by what Kubernetes says, not by the operator's own helpers, so it can
+// judge an operator without the singleton gate too: a pod held by a scheduling gate is never
+// bound to a node.
+/** A pod that runs or could at any moment: bound to a node, not in a final phase. */
 const runs = (p: V1Pod): boolean =>
-  mayRun(p) && (p.status?.phase === 'Running' || p.status?.phase === 'Pending') && !!p.spec?.nodeName;
+  (p.status?.phase === 'Running' || p.status?.phase === 'Pending') && !!p.spec?.nodeName;
 
 /**
  * Which singleton a pod is one of: its workload, and for a StatefulSet's pods its ordinal (each
