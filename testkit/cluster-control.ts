@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeClient } from '../runtime/kube-client.ts';
+import { VersionApi } from '@kubernetes/client-node';
 import { loadKubeConfig, repoRoot } from './kube.ts';
 import { pidOf, signalTree } from './store-control.ts';
 
@@ -18,22 +18,18 @@ export function apiServerPort(): number {
   return Number(m[1]);
 }
 
-/** Waits until the API server answers /readyz, or throws after `ms`. */
+/** Waits until the API server answers again (its version), or throws after `ms`. */
 export async function apiServerReady(ms = 90_000): Promise<void> {
-  const client = new KubeClient(loadKubeConfig(), { timeoutMs: 2000 });
+  const version = loadKubeConfig().makeApiClient(VersionApi);
   const deadline = performance.now() + ms;
-  try {
-    for (;;) {
-      try {
-        await client.send({ method: 'GET', path: '/readyz' });
-        return;
-      } catch {
-        if (performance.now() > deadline) throw new Error(`the API server is not ready after ${ms} ms`);
-        await sleep(250);
-      }
+  for (;;) {
+    try {
+      await version.getCode();
+      return;
+    } catch {
+      if (performance.now() > deadline) throw new Error(`the API server is not answering after ${ms} ms`);
+      await sleep(250);
     }
-  } finally {
-    client.close();
   }
 }
 
