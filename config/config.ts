@@ -104,6 +104,32 @@ export function loadConfig(src: ConfigSources = { env: process.env }): Highlande
   return parseConfig(raw, src.env, path ?? 'defaults and environment', defaults);
 }
 
+/**
+ * The rules across settings (the chosen store's settings, the timing rules, workloads outside
+ * watchNamespaces), each checked only when the schema accepted the settings it reads.
+ */
+function crossChecks(c: RawConfig, schemaErrors: readonly ErrorObject[], problems: string[]) {
+  const accepted = (...prefixes: string[]): boolean =>
+    !schemaErrors.some((e) => prefixes.some((p) => pointerOf(e) === p || pointerOf(e).startsWith(`${p}/`)));
+  const { storageType, inferred } = accepted('/storageType', '/redis', '/databaseURL', '/spanner')
+    ? chooseStore(c, problems)
+    : { storageType: 'kubernetes' as const, inferred: false };
+  let timings: LeaderTimings = DEFAULT_TIMINGS;
+  if (accepted('/leaderElection')) {
+    timings = {
+      leaseDurationMs: durationOr(c.leaderElection?.leaseDuration, DEFAULT_TIMINGS.leaseDurationMs),
+      renewDeadlineMs: durationOr(c.leaderElection?.renewDeadline, DEFAULT_TIMINGS.renewDeadlineMs),
+      retryPeriodMs: durationOr(c.leaderElection?.retryPeriod, DEFAULT_TIMINGS.retryPeriodMs),
+    };
+    problems.push(...timingProblems(timings).map((p) => `leaderElection: ${p}`));
+  }
+  const namespace = accepted('/namespace') && typeof c.namespace === 'string' ? c.namespace : 'default';
+  if (accepted('/workloads', '/watchNamespaces', '/namespace')) {
+    problems.push(...unwatchedWorkloads(c.workloads ?? {}, namespace, c.watchNamespaces ?? []));
+  }
+  return { storageType, inferred, timings, namespace };
+}
+
 /** The JSON pointer a schema error is about, the named property included (`/redis/addr`). */
 function pointerOf(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
@@ -143,24 +169,8 @@ export function parseConfig(
   const valid = validate(merged);
   const errors = valid ? [] : (validate.errors ?? []);
   const problems = uniqueBy(errors.map((e) => describeSchemaError(e, merged, fromEnv)));
-  const accepted = (...prefixes: string[]): boolean =>
-    !errors.some((e) => prefixes.some((p) => pointerOf(e) === p || pointerOf(e).startsWith(`${p}/`)));
   const c = merged as RawConfig;
-  const { storageType, inferred } = accepted('/storageType', '/redis', '/databaseURL', '/spanner')
-    ? chooseStore(c, problems)
-    : { storageType: 'kubernetes' as const, inferred: false };
-  const timings = accepted('/leaderElection')
-    ? {
-        leaseDurationMs: durationOr(c.leaderElection?.leaseDuration, DEFAULT_TIMINGS.leaseDurationMs),
-        renewDeadlineMs: durationOr(c.leaderElection?.renewDeadline, DEFAULT_TIMINGS.renewDeadlineMs),
-        retryPeriodMs: durationOr(c.leaderElection?.retryPeriod, DEFAULT_TIMINGS.retryPeriodMs),
-      }
-    : DEFAULT_TIMINGS;
-  if (accepted('/leaderElection')) problems.push(...timingProblems(timings).map((p) => `leaderElection: ${p}`));
-  const namespace = accepted('/namespace') && typeof c.namespace === 'string' ? c.namespace : 'default';
-  if (accepted('/workloads', '/watchNamespaces', '/namespace')) {
-    problems.push(...unwatchedWorkloads(c.workloads ?? {}, namespace, c.watchNamespaces ?? []));
-  }
+  const { storageType, inferred, timings, namespace } = crossChecks(c, errors, problems);
   if (problems.length) throw new ConfigError(problems, origin, merged);
 
   return {
