@@ -78,7 +78,13 @@ export class KubeClient {
     opts.agent = this.#agent(opts);
     const payload = r.body === undefined ? undefined : JSON.stringify(r.body);
     if (payload !== undefined) {
-      opts.headers = { ...opts.headers, 'Content-Type': r.contentType ?? 'application/json' };
+      // The length is always given: Node frames no body of a DELETE (its DeleteOptions with the
+      // preconditions) unless told, and the server would read it as the next request.
+      opts.headers = {
+        ...opts.headers,
+        'Content-Type': r.contentType ?? 'application/json',
+        'Content-Length': Buffer.byteLength(payload),
+      };
     }
     const timeoutMs = r.timeoutMs ?? this.#timeoutMs;
     const budget = r.beforeSend?.();
@@ -146,7 +152,8 @@ function decode<T>(r: KubeRequest, { status, text }: { status: number; text: str
   }
   if (status >= 300) {
     const s = (body ?? {}) as { message?: unknown; reason?: unknown };
-    const message = typeof s.message === 'string' && s.message ? s.message : `HTTP ${status}`;
+    // A Status's message, else the text the server answered (a proxy's or a decoder's error).
+    const message = serverMessage(body) ?? `HTTP ${status}`;
     throw new KubeApiError(
       status,
       typeof s.reason === 'string' ? s.reason : undefined,
