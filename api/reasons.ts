@@ -9,9 +9,10 @@ export type AdoptionReason = 'LeaderChanged';
 
 /**
  * The API server refused what the spec asks for (a Warning Event, the Stalled condition):
- * 422 Invalid, 403 Forbidden, any other 4xx as HTTP<code>.
+ * 422 Invalid, 403 Forbidden, any other 4xx as HTTP<code>; NameTaken when a child's name is held
+ * by an object another controller owns.
  */
-export type RefusalReason = 'Invalid' | 'Forbidden' | `HTTP${number}`;
+export type RefusalReason = 'Invalid' | 'Forbidden' | 'NameTaken' | `HTTP${number}`;
 
 /** Why a workload is in its state (the Ready and Reconciling conditions). */
 export type StateReason =

@@ -54,7 +54,10 @@ export async function restartComponent(
 }
 
 /** Freezes (true) or thaws (false) a component: it stays alive but does nothing. */
-export function freezeComponent(component: 'kwok' | 'kube-apiserver', frozen: boolean): void {
+export function freezeComponent(
+  component: 'kwok' | 'kube-apiserver' | 'kube-controller-manager',
+  frozen: boolean,
+): void {
   signalTree(pidOf(pidFile(component)), frozen ? 'SIGSTOP' : 'SIGCONT');
 }
 

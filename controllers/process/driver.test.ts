@@ -83,7 +83,7 @@ function drive(maxRestarts: number | undefined) {
     return { did, observed: driver.observe(cr) };
   };
   const restart = (n: number) => (pods.get('ns/p-pod')!.status!.containerStatuses![0]!.restartCount = n);
-  return { pods, calls, pass, restart };
+  return { pods, calls, pass, restart, cr };
 }
 
 test('maxRestarts: restarts up to the limit are allowed; one more stops the process until the spec changes', async () => {
@@ -116,4 +116,23 @@ test('without maxRestarts the process restarts forever', async () => {
   const r = await d.pass();
   assert.equal(r.observed.phase, 'Running');
   assert.deepEqual(d.calls, ['create p-pod']);
+});
+
+test('a pod left by a deleted WorkloadProcess of this name is replaced; one another controller owns is refused', async () => {
+  const d = drive(undefined);
+  await d.pass();
+  const pod = d.pods.get('ns/p-pod')!;
+  const ownedBy = (kind: string, uid: string) => [
+    { apiVersion: 'highlander.plexobject.io/v1', kind, name: 'p', uid, controller: true },
+  ];
+  pod.metadata!.ownerReferences = ownedBy('WorkloadProcess', 'uid-of-a-deleted-p');
+  const r = await d.pass();
+  assert.equal(r.did[0]?.reason, 'Replacing');
+  assert.match(r.did[0]?.message ?? '', /left by a deleted WorkloadProcess of this name/);
+  assert.deepEqual(d.calls, ['create p-pod', 'stamp p-pod', 'delete p-pod']);
+
+  await d.pass();
+  d.pods.get('ns/p-pod')!.metadata!.ownerReferences = ownedBy('WorkloadCronJob', 'x');
+  await assert.rejects(d.pass(), /pod ns\/p-pod exists and is controlled by WorkloadCronJob p/);
+  assert.deepEqual(d.calls, ['create p-pod', 'stamp p-pod', 'delete p-pod', 'create p-pod']);
 });

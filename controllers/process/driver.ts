@@ -5,7 +5,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { keyOf } from '../../runtime/types.ts';
 import type { ObjectCache } from '../../runtime/types.ts';
 import type { ChildWriter } from '../shared/apply.ts';
-import { deleteChild, stampPatch } from '../shared/apply.ts';
+import { NameTaken, controlOf, deleteChild, stampPatch } from '../shared/apply.ts';
 import { GROUP, epochOf } from '../../api/labels.ts';
 import type { WorkloadProcess } from '../../api/types.ts';
 import type { KindDriver } from '../shared/workload-reconciler.ts';
@@ -28,6 +28,21 @@ export function replaceReason(pod: Readonly<V1Pod>, wantedHash: string, restartP
   if (phase === 'Succeeded' && restartPolicy === 'Always') return 'the process exited';
   if (phase === 'Failed' && restartPolicy !== 'Never') return 'the process failed';
   return undefined;
+}
+
+/**
+ * Why a pod under the process's name is not this CR's to keep: left by a deleted namesake (it is
+ * replaced, not kept on under an owner the garbage collector will delete it for). A pod another
+ * controller owns is refused.
+ */
+function ownerProblem(pod: Readonly<V1Pod>, desired: Readonly<V1Pod>): string | undefined {
+  const control = controlOf(pod, desired);
+  if (control.by === 'other') {
+    throw new NameTaken(
+      `pod ${pod.metadata?.namespace}/${pod.metadata?.name} exists and is controlled by ${control.ref?.kind} ${control.ref?.name}; rename the workload, or delete that pod if it is not needed`,
+    );
+  }
+  return control.by === 'namesake' ? 'it was left by a deleted WorkloadProcess of this name' : undefined;
 }
 
 /** The reason a process is stopped for good: it restarted more often than `maxRestarts`. */
@@ -79,7 +94,8 @@ export function processDriver(
           };
         }
         if (existing) {
-          const why = replaceReason(existing, hash, cr.spec.restartPolicy ?? 'Always');
+          const why =
+            ownerProblem(existing, desired) ?? replaceReason(existing, hash, cr.spec.restartPolicy ?? 'Always');
           if (!why) {
             // Adopted by a new leader: restamped with its epoch (metadata only; the pod keeps running).
             if (epochOf(existing.metadata) < guard.epoch) {

@@ -108,3 +108,43 @@ test('a delete is preceded by a stamp with our epoch and carries the version the
     ],
   );
 });
+
+const ownedBy = (o: KubernetesObject, kind: string, name: string, uid: string): KubernetesObject => ({
+  ...o,
+  metadata: {
+    ...o.metadata,
+    ownerReferences: [{ apiVersion: 'highlander.plexobject.io/v1', kind, name, uid, controller: true }],
+  },
+});
+
+test('a child left by a deleted CR of the same name is deleted (stamped first), not given a second controller', async () => {
+  const w = recorder();
+  const mine = ownedBy(desired, 'WorkloadService', 'd', 'new-uid');
+  const left = ownedBy(actual('4'), 'WorkloadService', 'd', 'old-uid');
+  assert.equal(await ensureChild(w, mine, left, at(5)), 'replaced');
+  assert.deepEqual(
+    w.calls.map((c) => c.verb),
+    ['patch', 'delete'],
+  );
+  assert.equal(w.calls[1]?.obj.metadata?.uid, 'u');
+  // Already being deleted: nothing to do but wait for it to go.
+  const going = { ...left, metadata: { ...left.metadata, deletionTimestamp: new Date() } };
+  assert.equal(await ensureChild(recorder(), mine, going, at(5)), 'waiting');
+  // Ours (same uid) is adopted as before.
+  assert.equal(
+    await ensureChild(recorder(), mine, ownedBy(actual('4'), 'WorkloadService', 'd', 'new-uid'), at(5)),
+    'adopted',
+  );
+});
+
+test("a child's name held by another controller's object is refused with a message naming it, and nothing is written", async () => {
+  const w = recorder();
+  const mine = ownedBy(desired, 'WorkloadService', 'd', 'new-uid');
+  const foreign = ownedBy(actual('0'), 'WorkloadProcess', 'd', 'other-uid');
+  await assert.rejects(ensureChild(w, mine, foreign, at(5)), (err: Error) => {
+    assert.equal(err.name, 'NameTaken');
+    assert.match(err.message, /Deployment ns\/d exists and is controlled by WorkloadProcess d/);
+    return true;
+  });
+  assert.equal(w.calls.length, 0);
+});

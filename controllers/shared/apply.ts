@@ -4,7 +4,7 @@
 // stamp so that it carries this leader's epoch to the API server's fence too. Every write goes
 // through the write guard (lease check, deadline, leadership signal) and carries the epoch, which
 // the admission policy compares with the stored object's and with the tenant's fence.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
 import { EPOCH_LABEL, FIELD_MANAGER, epochOf } from '../../api/labels.ts';
 import { PATCH, KubeApiError } from '../../runtime/kube-client.ts';
 import type { KubeClient } from '../../runtime/kube-client.ts';
@@ -12,8 +12,34 @@ import { sendGuarded } from '../../runtime/write-guard.ts';
 import type { WriteGuard } from '../../runtime/write-guard.ts';
 import { collectionPath, objectPath } from './resource-paths.ts';
 
-/** What ensuring a child did. */
-export type EnsureOutcome = 'created' | 'updated' | 'adopted' | 'unchanged' | 'fenced';
+/**
+ * What ensuring a child did. `replaced`: the child under that name was left by a deleted CR of
+ * the same name (another uid), and was deleted so that this CR's can be created; `waiting`: such
+ * a child is being deleted already.
+ */
+export type EnsureOutcome = 'created' | 'updated' | 'adopted' | 'unchanged' | 'fenced' | 'replaced' | 'waiting';
+
+/** An object under a child's name that another controller owns: it is not ours to change or delete. */
+export class NameTaken extends Error {
+  override readonly name = 'NameTaken';
+}
+
+/**
+ * Who controls `existing`, judged against the controller reference `desired` carries: `ours` (the
+ * same owner, no controller, or no owner wanted), a `namesake` (a CR of the same kind and name but
+ * another uid: deleted, and its children not yet collected) or `other` (anyone else).
+ */
+export function controlOf(
+  existing: Readonly<KubernetesObject>,
+  desired: Readonly<KubernetesObject>,
+): { by: 'ours' | 'namesake' | 'other'; ref?: V1OwnerReference } {
+  const controllerOf = (o: Readonly<KubernetesObject>) => o.metadata?.ownerReferences?.find((r) => r.controller);
+  const want = controllerOf(desired);
+  const ref = controllerOf(existing);
+  if (!want || !ref || ref.uid === want.uid) return { by: 'ours' };
+  const namesake = ref.apiVersion === want.apiVersion && ref.kind === want.kind && ref.name === want.name;
+  return { by: namesake ? 'namesake' : 'other', ref };
+}
 
 /** The writes the controllers make; an interface so reconcile logic can be tested without a cluster. */
 export interface ChildWriter {
@@ -120,6 +146,22 @@ export async function ensureChild<T extends KubernetesObject>(
   }
   const stamped = epochOf(existing.metadata);
   if (stamped > guard.epoch) return 'fenced';
+  const control = controlOf(existing, desired);
+  if (control.by === 'other') {
+    const { kind, metadata } = desired;
+    throw new NameTaken(
+      `${kind} ${metadata?.namespace}/${metadata?.name} exists and is controlled by ${control.ref?.kind} ${control.ref?.name}; ` +
+        'rename the workload, or delete that object if it is not needed',
+    );
+  }
+  if (control.by === 'namesake') {
+    // Its owner is gone (the CR of this name now has another uid), so the garbage collector will
+    // delete it; until then it takes the name, and an apply would give it two controllers (the API
+    // server refuses that). Deleting it now does not wait on the collector, which may be slow or
+    // behind after an API server restart. Its pods still count against the singleton's gate.
+    if (existing.metadata?.deletionTimestamp) return 'waiting';
+    return (await deleteChild(writer, existing, guard)) ? 'replaced' : 'fenced';
+  }
   if (contains(existing, desired)) {
     if (stamped === guard.epoch) return 'unchanged';
     await writer.patch(existing, stampPatch(guard.epoch), guard);

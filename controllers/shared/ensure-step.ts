@@ -19,6 +19,12 @@ export function ensureStep(
     const what = `${desired.kind} ${desired.metadata?.name}`;
     if (outcome === 'created') return { reason: 'Created', message: what };
     if (outcome === 'updated') return { reason: 'Repaired', message: `${what} brought back to its spec` };
+    if (outcome === 'replaced') {
+      return {
+        reason: 'Replacing',
+        message: `${what} was left by a deleted ${desired.metadata?.ownerReferences?.[0]?.kind} of this name; deleted, to be created anew`,
+      };
+    }
     return undefined;
   };
 }

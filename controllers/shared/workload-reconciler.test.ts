@@ -134,6 +134,26 @@ test('a refusal by the API server marks the CR Stalled instead of retrying forev
   assert.deepEqual(s.events, ['Warning Invalid']);
 });
 
+test('a CronJob name held by an object another controller owns: Stalled NameTaken, the object left alone', async () => {
+  const s = setup();
+  s.crs.items.set('ns/c', s.cr());
+  s.cronJobs.items.set('ns/c', {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: {
+      name: 'c',
+      namespace: 'ns',
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'x', uid: 'd1', controller: true }],
+    },
+  });
+  await s.r.reconcile(req());
+  const st = s.statuses[0] as { conditions: { type: string; status: string; reason: string; message: string }[] };
+  const stalled = st.conditions.find((c) => c.type === 'Stalled');
+  assert.deepEqual([stalled?.status, stalled?.reason], ['True', 'NameTaken']);
+  assert.match(stalled?.message ?? '', /CronJob ns\/c exists and is controlled by Deployment x/);
+  assert.deepEqual([s.applied.length, s.events], [0, ['Warning NameTaken']]);
+});
+
 test("the Stalled message is the API server's own, from the JSON text client-node hands back", async () => {
   // client-node 1.4 keeps the response body as text: the Status object's JSON.
   const body = JSON.stringify({

@@ -10,6 +10,7 @@ import { KubeApiError, serverMessage } from '../../runtime/kube-client.ts';
 import { LeadershipLost } from '../../runtime/write-guard.ts';
 import type { WriteGuard } from '../../runtime/write-guard.ts';
 import type { ChildWriter } from './apply.ts';
+import { NameTaken } from './apply.ts';
 import type { EventRecorder } from './events.ts';
 import type { KindObservation } from './status.ts';
 import { buildStatus, canonicalJson, statusChanged } from './status.ts';
@@ -59,6 +60,7 @@ export interface KindDriver<W extends Workload, S extends object> {
 
 /** A problem that no retry fixes: the API server refused what the spec asks for. */
 function stalledBy(err: unknown): Outcome<RefusalReason> | undefined {
+  if (err instanceof NameTaken) return { reason: 'NameTaken', message: err.message };
   if (!(err instanceof KubeApiError || err instanceof ApiException)) return undefined;
   const code = err.code;
   if (code === 409 || code === 429 || code >= 500) return undefined;
