@@ -19,7 +19,7 @@ import {
 } from '../runtime/handlers.ts';
 import type { Log } from '../runtime/logger.ts';
 import { reconcileMetrics, workqueueMetrics } from '../runtime/metrics.ts';
-import type { ReconcileObserver } from '../runtime/metrics.ts';
+import type { ReconcileObserver, ReconcileOutcome } from '../runtime/metrics.ts';
 import { keyOf } from '../runtime/types.ts';
 import type { GroupMember } from '../runtime/informer-group.ts';
 import { CacheIndex } from '../runtime/index.ts';
@@ -50,8 +50,18 @@ export interface WorkloadControllerOptions {
   registry: Registry;
   /** Workers per kind (default 8). */
   workers?: number;
-  /** Told of every failed pass that the end of leadership did not cut short. */
-  onReconcileError?: (kind: WorkloadKind, key: string, terminal: boolean) => void;
+  /** Told how every pass ended (errors, and retries that later succeed, are counted from it). */
+  onReconciled?: (kind: WorkloadKind, pass: PassOutcome) => void;
+}
+
+/** How one reconcile pass of a key ended. */
+export interface PassOutcome {
+  key: string;
+  outcome: ReconcileOutcome;
+  /** A TerminalError: not retried until the object changes. */
+  terminal: boolean;
+  /** Cut short because leadership ended: not retried by this leader. */
+  aborted: boolean;
 }
 
 /** The kind's driver over its children's caches. */
@@ -97,9 +107,7 @@ export function createWorkloadControllers(o: WorkloadControllerOptions): Control
       // Takeover resync: a new leader looks at every CR of its tenant once.
       resync: () => crs.list().filter(ours).map(keyOf),
       log: o.log,
-      observer: withErrorHook(reconcileMetrics(o.registry, kind), (key, terminal) =>
-        o.onReconcileError?.(kind, key, terminal),
-      ),
+      observer: withOutcomeHook(reconcileMetrics(o.registry, kind), (pass) => o.onReconciled?.(kind, pass)),
     });
     // Our own status writes come back as updates too: only spec, label and deletion changes count.
     controller.watch(crs, enqueueObject(ours, anyOf(generationChanged, labelsChanged, deletionChanged)));
@@ -119,15 +127,20 @@ export function createWorkloadControllers(o: WorkloadControllerOptions): Control
   });
 }
 
-/** The reconcile observer, also calling `onError` for each failed pass that leadership did not cut short. */
-function withErrorHook(obs: ReconcileObserver, onError: (key: string, terminal: boolean) => void): ReconcileObserver {
+/** The reconcile observer, also calling `onPass` with the outcome of each pass of a key. */
+function withOutcomeHook(obs: ReconcileObserver, onPass: (pass: PassOutcome) => void): ReconcileObserver {
   return {
     workerStarted: () => obs.workerStarted(),
     workerStopped: () => obs.workerStopped(),
     reconciled: (info) => {
       obs.reconciled(info);
-      if (info.outcome === 'error' && !info.aborted && info.key !== undefined)
-        onError(info.key, info.terminal ?? false);
+      if (info.key === undefined) return;
+      onPass({
+        key: info.key,
+        outcome: info.outcome,
+        terminal: info.terminal ?? false,
+        aborted: info.aborted ?? false,
+      });
     },
   };
 }

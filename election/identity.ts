@@ -8,3 +8,8 @@ import { randomBytes } from 'node:crypto';
 export function holderIdentity(id: string): string {
   return `${id}_${randomBytes(4).toString('hex')}`;
 }
+
+/** The configured id inside a holder identity (the random suffix dropped); other identities as they are. */
+export function configuredId(identity: string): string {
+  return identity.replace(/_[0-9a-f]{8}$/, '');
+}

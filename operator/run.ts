@@ -10,7 +10,7 @@ import { configSync } from '../controllers/config-file/config-sync.ts';
 import { eventRecorder } from '../controllers/shared/events.ts';
 import { fence, fenceLabels } from '../controllers/fence.ts';
 import { createWorkloadControllers } from '../controllers/workload-controllers.ts';
-import { holderIdentity } from '../election/identity.ts';
+import { configuredId, holderIdentity } from '../election/identity.ts';
 import { LeaderGate } from '../election/leader-gate.ts';
 import { combineObservers } from '../election/observers.ts';
 import { createLockStore } from '../election/store-factory.ts';
@@ -28,9 +28,10 @@ import { publishWorkloads } from '../server/live-workloads.ts';
 import { OperatorMetrics, instrumentStore } from '../server/metrics.ts';
 import { StatusTracker } from '../server/status-tracker.ts';
 import { hubObserver, logObserver, newLeaderSeen } from './leadership.ts';
+import { workloadLifecycle } from './lifecycle.ts';
 import { takeOver } from './takeover.ts';
 import { operatorViews } from './views.ts';
-import { countReconcileErrors, fanOutEvents } from './workload-events.ts';
+import { countReconcileOutcomes, fanOutEvents } from './workload-events.ts';
 
 /** A running operator. */
 export interface RunningOperator {
@@ -65,22 +66,23 @@ function buildManager(
     log: log.child({ component: 'informer' }),
   });
   const events = eventRecorder(client, identity, (err) => log.warn({ err: String(err) }, 'could not record an event'));
+  const lifecycle = workloadLifecycle(caches, cfg.tenant, metrics);
   const controllers = createWorkloadControllers({
     client,
     caches,
     tenant: cfg.tenant,
     identity,
-    record: fanOutEvents(events, { metrics, hub, log }),
+    record: fanOutEvents(events, { metrics, hub, log, lifecycle }),
     log,
     registry: metrics.registry,
-    onReconcileError: countReconcileErrors(metrics),
+    onReconciled: countReconcileOutcomes(metrics),
   });
   const manager = new Manager().add(caches.runnable);
   for (const c of controllers) manager.add(c);
   manager.add(configSync({ client, config: cfg, caches, log }));
   const live = publishWorkloads(hub, inTenant(cfg.tenant));
   for (const kind of KINDS) caches.crs[kind].on(live);
-  return { caches, controllers, manager };
+  return { caches, controllers, manager, lifecycle };
 }
 
 /** The planned-handover route, present only when a token is configured. */
@@ -113,8 +115,12 @@ export async function runOperator(
   const hub = new EventHub();
   const failovers = new FailoverRecorder(identity, hub);
   const tracker = new StatusTracker(identity);
+  // K8 Highlander labelled its "cluster" transitions with the holders' ids.
+  tracker.onLeaderChange((from, to) =>
+    metrics.clusterTransitions.inc({ from_cluster: configuredId(from), to_cluster: configuredId(to) }),
+  );
   const client = new KubeClient(kc);
-  const { caches, controllers, manager } = buildManager(cfg, kc, client, identity, log, metrics, hub);
+  const { caches, controllers, manager, lifecycle } = buildManager(cfg, kc, client, identity, log, metrics, hub);
   const takeover = { client, caches, tenant: cfg.tenant, identity, storageType: cfg.storageType, log };
 
   // With a store other than the Lease, the fence Lease is raised the moment the store says the
@@ -132,6 +138,7 @@ export async function runOperator(
       logObserver(log),
       tracker.observer(),
       hubObserver(identity, hub, failovers),
+      lifecycle.observer(),
     ),
     callbacks: {
       onStartedLeading: (ctx) =>
@@ -145,6 +152,11 @@ export async function runOperator(
   const views = operatorViews({ cfg, identity, gate, tracker, health, store, caches, hub, manager });
   metrics.exportWorkloads(() => (gate.isLeader() ? views.ourWorkloads() : null));
   metrics.exportClusterHealth(cfg.cluster.name, () => views.ready().ready);
+  metrics.store.follow({
+    health,
+    thresholdMs: cfg.leaderElection.renewDeadlineMs,
+    leaseRemainingMs: () => gate.leaseRemainingMs(),
+  });
   const app = createApp({
     ...views,
     metrics: metrics.registry,

@@ -1,12 +1,15 @@
 // Prometheus metrics with K8 Highlander's names, so existing dashboards and alerts keep working.
-// Each is fed from one place: the gate observer or the instrumented lock store.
+// Each is fed from one place: the gate observer, the instrumented lock store and its health, the
+// workload events and reconcile outcomes, or (for gauges) a source read at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { WorkloadType } from '../api/types.ts';
 import type { LockStore } from '../locks/lock-store.ts';
 import { LockStoreError } from '../locks/lock-store.ts';
 import { aroundStore } from '../election/around-store.ts';
 import type { GateObserver } from '../election/leader-gate.ts';
-
-const P = 'k8_highlander_';
+import { P } from './metric-prefix.ts';
+import { registerProcessMetrics } from './process-metrics.ts';
+import { StoreMetrics } from './store-metrics.ts';
 
 /** What the workload gauges need of one workload. */
 export interface WorkloadMetricSource {
@@ -18,6 +21,8 @@ export interface WorkloadMetricSource {
 }
 const SECONDS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 60];
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** K8 Highlander's start-up and shut-down buckets: 0.1 s doubling to 51.2 s. */
+const LIFECYCLE_BUCKETS = Array.from({ length: 10 }, (_, i) => 0.1 * 2 ** i);
 
 /** The operator's metrics, registered in their own registry. */
 export class OperatorMetrics {
@@ -120,6 +125,37 @@ export class OperatorMetrics {
     labelNames: ['type', 'name', 'error_type'],
     registers: [this.registry],
   });
+  // One gauge per kind, K8 Highlander's, read from the same source as workload_status.
+  readonly processStatus = this.#kindGauge(`${P}process_status`, 'process');
+  readonly cronJobStatus = this.#kindGauge(`${P}cronjob_status`, 'cronjob');
+  readonly serviceStatus = this.#kindGauge(`${P}service_status`, 'service');
+  readonly persistentStatus = this.#kindGauge(`${P}persistent_status`, 'persistent');
+  readonly startupDuration = new Histogram({
+    name: `${P}workload_startup_duration_seconds`,
+    help: 'From the leader creating a workload to the workload first being Ready',
+    labelNames: ['type', 'name'],
+    buckets: LIFECYCLE_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly shutdownDuration = new Histogram({
+    name: `${P}workload_shutdown_duration_seconds`,
+    help: 'From a workload being deleted to the last of its children (pods included) being gone',
+    labelNames: ['type', 'name'],
+    buckets: LIFECYCLE_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly retryAttempts = new Counter({
+    name: `${P}workload_retry_attempts_total`,
+    help: 'Reconcile passes of a workload that retried a failed pass',
+    labelNames: ['type', 'name'],
+    registers: [this.registry],
+  });
+  readonly retrySuccess = new Counter({
+    name: `${P}workload_retry_success_total`,
+    help: 'Retried reconcile passes of a workload that succeeded',
+    labelNames: ['type', 'name'],
+    registers: [this.registry],
+  });
   readonly clusterHealth = new Gauge({
     name: `${P}cluster_health`,
     help: 'Whether this instance can serve in its cluster (1: lock store reachable and caches synced, 0: not)',
@@ -127,6 +163,24 @@ export class OperatorMetrics {
     registers: [this.registry],
     collect: () => this.#fillHealth(),
   });
+  readonly clusterPriority = new Gauge({
+    name: `${P}cluster_priority`,
+    help: "This instance's cluster's election priority, lower first: always 0, every cluster campaigns alike",
+    labelNames: ['cluster'],
+    registers: [this.registry],
+    collect: () => {
+      this.clusterPriority.reset();
+      if (this.#health) this.clusterPriority.set({ cluster: this.#health.cluster }, 0);
+    },
+  });
+  readonly clusterTransitions = new Counter({
+    name: `${P}cluster_transitions_total`,
+    help: "Leadership moves this instance saw, labelled like K8 Highlander's by the holders' ids (previous, new)",
+    labelNames: ['from_cluster', 'to_cluster'],
+    registers: [this.registry],
+  });
+  /** db_lock_ttl, the failure run, reconnections and the controller state (see {@link StoreMetrics.follow}). */
+  readonly store = new StoreMetrics(this.registry);
   #workloads: (() => WorkloadMetricSource[] | null) | undefined;
   #health: { cluster: string; healthy: () => boolean } | undefined;
 
@@ -150,6 +204,22 @@ export class OperatorMetrics {
     }
   }
 
+  /** A K8 Highlander per-kind gauge: 1 active, 0 not, for this kind's workloads (leader only). */
+  #kindGauge(name: string, type: WorkloadType): Gauge {
+    const source = (): WorkloadMetricSource[] => this.#workloads?.() ?? [];
+    return new Gauge({
+      name,
+      help: `Managed ${type} workloads: 1 active, 0 inactive; exported by the leader only`,
+      labelNames: ['name', 'namespace'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const w of source())
+          if (w.type === type) this.set({ name: w.name, namespace: w.namespace }, w.active ? 1 : 0);
+      },
+    });
+  }
+
   #fillHealth(): void {
     this.clusterHealth.reset();
     if (this.#health) this.clusterHealth.set({ cluster: this.#health.cluster }, this.#health.healthy() ? 1 : 0);
@@ -157,6 +227,7 @@ export class OperatorMetrics {
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     this.isLeader.set(0);
+    registerProcessMetrics(this.registry);
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 

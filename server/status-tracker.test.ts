@@ -30,3 +30,21 @@ test('uptime is printed like a Go duration', () => {
   assert.equal(formatGoDuration(3_723_000), '1h2m3s');
   assert.equal(formatGoDuration(3_600_000), '1h0m0s');
 });
+
+test('the reason of the last change, and a listener told of each move from one holder to another', () => {
+  const t = new StatusTracker('me_1');
+  const moves: string[] = [];
+  t.onLeaderChange((from, to) => moves.push(`${from}->${to}`));
+  assert.equal(t.snapshot().lastLeadershipChangeReason, '');
+  t.newLeader(null, 0);
+  t.newLeader('other_2', 1);
+  assert.equal(t.snapshot().lastLeadershipChangeReason, 'other_2 became leader');
+  t.newLeader('other_2', 1);
+  t.observer().acquired?.({ epoch: 2, previousHolder: 'other_2', failoverMs: 3, requestedAgoMs: 1 });
+  t.newLeader('me_1', 2);
+  assert.equal(t.snapshot().lastLeadershipChangeReason, 'took over from other_2');
+  t.observer().stopped?.({ epoch: 2, reason: 'renew-deadline', heldMs: 1 });
+  assert.equal(t.snapshot().lastLeadershipChangeReason, 'stepped down: no renewal succeeded within the renew deadline');
+  t.newLeader('third_3', 3);
+  assert.deepEqual(moves, ['other_2->me_1', 'me_1->third_3'], 'the first holder seen is not a move');
+});
