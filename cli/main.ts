@@ -24,6 +24,12 @@ class CommandExit extends Error {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** What /status reports as buildInfo: the runtime, and whether this is the build (dist/) or the sources. */
+function buildInfo(): string {
+  const from = import.meta.url.endsWith('.js') ? 'dist' : 'sources';
+  return `node ${process.version} (${from})`;
+}
+
 /** Builds the program; `argv` parsing and exiting are left to the caller. */
 export function buildProgram(env: Record<string, string | undefined>): Command {
   const program = new Command('highlander')
@@ -44,7 +50,11 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
         CrValidator.fromDirectory(),
       );
       const log = createLogger(cfg.logLevel);
-      const op = await runOperator(cfg, log, opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {});
+      const op = await runOperator(cfg, log, {
+        ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+        version: packageVersion(),
+        buildInfo: buildInfo(),
+      });
       await waitForSignal(log, () => op.stop(), cfg.terminationGracePeriodMs);
     });
 

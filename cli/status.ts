@@ -5,7 +5,7 @@ import { redactUrl } from '../runtime/redact.ts';
 import { formatGoDuration } from '../runtime/duration.ts';
 import type { FailoverEntry } from '../server/event-hub.ts';
 
-/** Leadership and identity, from /api/status (K8 Highlander's fields plus ours). */
+/** Leadership and identity, from /api/v1/status (K8 Highlander's leadership fields plus ours). */
 export interface StatusData {
   isLeader: boolean;
   leaderID: string;
@@ -22,7 +22,7 @@ export interface StatusData {
   leadershipTransitions: number;
 }
 
-/** One row of the workload table, from /api/workloads. */
+/** One row of the workload table, from /api/v1/workloads. */
 export interface WorkloadRow {
   kind: string;
   namespace: string;
@@ -32,7 +32,7 @@ export interface WorkloadRow {
   phase: string;
 }
 
-/** The lock store, from /api/dbinfo. */
+/** The lock store, from /api/v1/dbinfo. */
 export interface LockStoreInfo {
   storageType: string;
   lockName: string;
@@ -65,7 +65,7 @@ export function defaultStatusUrl(env: Record<string, string | undefined>): strin
 /** Raw answers of the routes, keyed by route, for --json. */
 export type RawAnswers = Record<string, unknown>;
 
-/** Fetches the five routes at once, each with its own timeout. */
+/** Fetches the five answers at once, each with its own timeout: ours from /api/v1, else from /api (older operators). */
 export async function fetchStatusReport(
   url: string,
   opts: { timeoutMs: number; fetch?: typeof fetch },
@@ -95,19 +95,28 @@ export async function fetchStatusReport(
     }
   };
   const ok = (c: number) => c >= 200 && c < 300;
+  // Our shapes live under /api/v1; an operator from before /api/v1 served them under /api.
+  const ours = async (
+    path: string,
+    accept: (code: number) => boolean,
+  ): Promise<{ route: string; code: number; body: unknown }> => {
+    const v1 = await get(`/api/v1${path}`, (c) => accept(c) || c === 404);
+    if (v1.code !== 404) return { route: `/api/v1${path}`, ...v1 };
+    return { route: `/api${path}`, ...(await get(`/api${path}`, accept)) };
+  };
   const [status, workloads, dbinfo, readyz, failovers] = await Promise.all([
-    get('/api/status', ok),
-    get('/api/workloads', ok),
-    get('/api/dbinfo', ok),
+    ours('/status', ok),
+    ours('/workloads', ok),
+    ours('/dbinfo', ok),
     get('/readyz', (c) => ok(c) || c === 503),
-    get('/api/failovers', (c) => ok(c) || c === 404),
+    ours('/failovers', (c) => ok(c) || c === 404),
   ]);
   const raw: RawAnswers = {
-    '/api/status': status.body,
-    '/api/workloads': workloads.body,
-    '/api/dbinfo': dbinfo.body,
+    [status.route]: status.body,
+    [workloads.route]: workloads.body,
+    [dbinfo.route]: dbinfo.body,
     '/readyz': readyz.body,
-    '/api/failovers': failovers.code === 404 ? null : failovers.body,
+    [failovers.route]: failovers.code === 404 ? null : failovers.body,
   };
   return {
     raw,
@@ -140,7 +149,7 @@ export function envelope(body: unknown): unknown {
   return 'data' in b ? b.data : body;
 }
 
-/** /api/status data. */
+/** /api/v1/status data. */
 export function decodeStatus(data: unknown): StatusData {
   const d = obj(data);
   return {
@@ -161,7 +170,7 @@ export function decodeStatus(data: unknown): StatusData {
   };
 }
 
-/** /api/workloads data: workloads keyed by name, sorted by kind, namespace and name. */
+/** /api/v1/workloads data: workloads keyed by name, sorted by kind, namespace and name. */
 export function decodeWorkloads(data: unknown): WorkloadRow[] {
   return Object.entries(obj(data))
     .map(([key, v]) => {
@@ -180,7 +189,7 @@ export function decodeWorkloads(data: unknown): WorkloadRow[] {
     );
 }
 
-/** /api/dbinfo data; an address that is a URL is shown without its password. */
+/** /api/v1/dbinfo data; an address that is a URL is shown without its password. */
 export function decodeLockStore(data: unknown): LockStoreInfo {
   const d = obj(data);
   const address = text(d.address);
@@ -199,7 +208,7 @@ export function decodeReady(body: unknown, code: number): { ready: boolean; reas
   return { ready: code >= 200 && code < 300, reasons: Array.isArray(reasons) ? reasons.map(String) : [] };
 }
 
-/** /api/failovers data, newest first. */
+/** /api/v1/failovers data, newest first. */
 export function decodeFailovers(data: unknown): FailoverEntry[] {
   if (!Array.isArray(data)) return [];
   return data

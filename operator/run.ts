@@ -27,6 +27,7 @@ import type { HttpDeps } from '../server/http-server.ts';
 import { publishWorkloads } from '../server/live-workloads.ts';
 import { OperatorMetrics, instrumentStore } from '../server/metrics.ts';
 import { StatusTracker } from '../server/status-tracker.ts';
+import { compatViews } from './k8-views.ts';
 import { hubObserver, logObserver, newLeaderSeen } from './leadership.ts';
 import { workloadLifecycle } from './lifecycle.ts';
 import { takeOver } from './takeover.ts';
@@ -105,7 +106,7 @@ function handoverRoute(cfg: HighlanderConfig, gate: LeaderGate, log: Logger): Pi
 export async function runOperator(
   cfg: HighlanderConfig,
   log: Logger,
-  opts: { kubeconfig?: string } = {},
+  opts: { kubeconfig?: string; version?: string; buildInfo?: string } = {},
 ): Promise<RunningOperator> {
   log.info({ config: redactConfig(cfg) }, 'starting');
   const kc = loadKubeConfig(opts.kubeconfig ?? cfg.cluster.kubeconfig);
@@ -157,8 +158,22 @@ export async function runOperator(
     thresholdMs: cfg.leaderElection.renewDeadlineMs,
     leaseRemainingMs: () => gate.leaseRemainingMs(),
   });
+  const { version = 'unknown', buildInfo = 'unknown' } = opts;
+  const compat = compatViews({
+    cfg,
+    gate,
+    tracker,
+    health,
+    store,
+    caches,
+    manager,
+    ready: views.ready,
+    version,
+    buildInfo,
+  });
   const app = createApp({
     ...views,
+    compat,
     metrics: metrics.registry,
     dashboard: true,
     events: { hub, heartbeat: views.lease, snapshot: views.snapshot },

@@ -261,6 +261,7 @@ function registeredRoutes(): string[] {
   const app = createApp({
     metrics: new OperatorMetrics({ processMetrics: false }).registry,
     ready: () => ({ ready: true, reasons: [] }),
+    compat: { status: () => ({}), workloads: () => ({}), find: () => ({ missing: true }), dbinfo: () => ({}) },
     status: () => ({}),
     workloads: { all: () => ({}), find: () => ({ missing: true }) },
     dbinfo: () => ({}),
@@ -314,6 +315,8 @@ describe('docs/http-api.md', () => {
       'GET /healthz',
       'GET /health',
       'GET /api/workloads/{namespace}/{name}',
+      'GET /api/v1/workloads/{namespace}/{name}',
+      'GET /status',
       'POST /api/leader/handover',
     ])
       assert.ok(routes.includes(r), r);

@@ -9,19 +9,33 @@ import { aborted } from '../runtime/abort.ts';
 import type { Runnable } from '../runtime/manager.ts';
 import type { EventHub, FailoverEntry } from './event-hub.ts';
 
+/** A lookup of one workload: found, several by that name, or none. */
+export type Lookup = { found: unknown } | { ambiguous: string[] } | { missing: true };
+
 /** What the HTTP handlers read. */
 export interface HttpDeps {
   metrics: Registry;
   /** Whether this replica can serve: lock store reachable and caches synced. */
   ready: () => { ready: boolean; reasons: string[] };
-  /** K8 Highlander's /status data (leadership, cluster, workloads). */
+  /** K8 Highlander's answers at K8 Highlander's paths, in its shapes. */
+  compat?: {
+    /** /status and /api/status: its HealthStatus. */
+    status(): unknown;
+    /** /api/workloads: its four workload managers by key. */
+    workloads(): Record<string, unknown>;
+    /** /api/workloads/{name}: a manager by key, or one workload by name. */
+    find(name: string): Lookup;
+    /** /api/dbinfo: its DBInfo. */
+    dbinfo(): unknown;
+  };
+  /** Our status (leadership, lease, cluster, workloads), at /api/v1/status. */
   status?: () => Record<string, unknown>;
-  /** Workloads keyed by name, and the lookup of one. */
+  /** Our workloads keyed by name, and the lookup of one, under /api/v1/workloads. */
   workloads?: {
     all(): Record<string, unknown>;
-    find(name: string, namespace?: string): { found: unknown } | { ambiguous: string[] } | { missing: true };
+    find(name: string, namespace?: string): Lookup;
   };
-  /** The lock store, with secrets redacted. */
+  /** The lock store, with secrets redacted, at /api/v1/dbinfo. */
   dbinfo?: () => Record<string, unknown>;
   /** Everything above plus the redacted configuration. */
   debug?: () => Record<string, unknown>;
@@ -94,32 +108,39 @@ export function createApp(deps: HttpDeps): express.Express {
       });
     }
   };
-  const { workloads, events, handover } = deps;
-  serve(['/status', '/api/status'], deps.status);
-  serve('/api/dbinfo', deps.dbinfo);
+  const { compat, workloads, events, handover } = deps;
+  if (compat) {
+    serve(['/status', '/api/status'], () => compat.status());
+    serve('/api/workloads', () => compat.workloads());
+    serve('/api/workload-names', () => Object.keys(compat.workloads()));
+    serve('/api/dbinfo', () => compat.dbinfo());
+    // K8 Highlander's message for an unknown name, verbatim: its clients may match on it.
+    app.get('/api/workloads/:name', (req, res) => {
+      answerLookup(res, compat.find(req.params.name), req.params.name, 'workload not found');
+    });
+  }
+  serve('/api/v1/status', deps.status);
+  serve('/api/v1/dbinfo', deps.dbinfo);
   serve('/debug/status', deps.debug);
-  serve('/api/pods', deps.pods);
-  serve('/api/failovers', deps.failovers);
+  serve(['/api/pods', '/api/v1/pods'], deps.pods);
+  serve(['/api/failovers', '/api/v1/failovers'], deps.failovers);
   if (workloads) {
-    serve('/api/workloads', () => workloads.all());
-    serve('/api/workload-names', () => Object.keys(workloads.all()).sort());
-    const one = (res: express.Response, name: string, namespace?: string): void => {
-      const r = workloads.find(name, namespace);
-      const where = namespace ? `${namespace}/${name}` : name;
-      if ('found' in r) res.json(ok(r.found));
-      else if ('ambiguous' in r) {
-        res.status(409).json({
-          status: 'error',
-          error: `several workloads are named ${name} (${r.ambiguous.join(', ')}); use /api/workloads/<namespace>/<name>`,
-        });
-      } else res.status(404).json({ status: 'error', error: `workload ${where} not found` });
+    serve('/api/v1/workloads', () => workloads.all());
+    serve('/api/v1/workload-names', () => Object.keys(workloads.all()).sort());
+    app.get('/api/v1/workloads/:name', (req, res) => {
+      answerLookup(res, workloads.find(req.params.name), req.params.name, `workload ${req.params.name} not found`);
+    });
+    // The namespaced route is ours alone, so it keeps its older path too.
+    const namespaced: express.RequestHandler<{ namespace: string; name: string }> = (req, res) => {
+      const { namespace, name } = req.params;
+      answerLookup(res, workloads.find(name, namespace), name, `workload ${namespace}/${name} not found`);
     };
-    app.get('/api/workloads/:name', (req, res) => one(res, req.params.name));
-    app.get('/api/workloads/:namespace/:name', (req, res) => one(res, req.params.name, req.params.namespace));
+    app.get('/api/v1/workloads/:namespace/:name', namespaced);
+    app.get('/api/workloads/:namespace/:name', namespaced);
   }
   if (events) {
     let clients = 0;
-    app.get('/api/events', (req, res) => {
+    app.get(['/api/events', '/api/v1/events'], (req, res) => {
       if (clients >= (events.maxClients ?? 64)) {
         res.status(503).json({ status: 'error', error: 'too many open event streams' });
         return;
@@ -148,7 +169,7 @@ export function createApp(deps: HttpDeps): express.Express {
     });
   }
   if (handover) {
-    app.post('/api/leader/handover', (req, res, next) => {
+    app.post(['/api/leader/handover', '/api/v1/leader/handover'], (req, res, next) => {
       const auth = req.get('authorization');
       const presented = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
       if (presented === undefined) {
@@ -206,6 +227,17 @@ export function createApp(deps: HttpDeps): express.Express {
   };
   app.use(onError);
   return app;
+}
+
+/** Answers a workload lookup: the entry, 409 naming the candidates, or 404 with `notFound`. */
+function answerLookup(res: express.Response, r: Lookup, name: string, notFound: string): void {
+  if ('found' in r) res.json(ok(r.found));
+  else if ('ambiguous' in r) {
+    res.status(409).json({
+      status: 'error',
+      error: `several workloads are named ${name} (${r.ambiguous.join(', ')}); use /api/v1/workloads/<namespace>/<name>`,
+    });
+  } else res.status(404).json({ status: 'error', error: notFound });
 }
 
 /**

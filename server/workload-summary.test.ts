@@ -87,6 +87,7 @@ test("/api/pods: only pods of this tenant's workloads, with K8 Highlander's fiel
       workload: 'job',
       epoch: 4,
       leaderId: 'a-job-leader',
+      controllerId: 'a-job-leader',
       clusterName: 'primary',
       labels: undefined,
       annotations: undefined,

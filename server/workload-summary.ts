@@ -54,16 +54,31 @@ export function viewOf(w: WorkloadSummary): WorkloadView {
   };
 }
 
+/** A CR from the caches with its kind. */
+export interface KindedWorkload {
+  kind: WorkloadKind;
+  cr: Readonly<Workload>;
+}
+
+/** Every CR in the caches (that `include` accepts), kind by kind. */
+export function listCrs(
+  caches: Record<WorkloadKind, ObjectCache<Workload>>,
+  include: (cr: Readonly<Workload>) => boolean = () => true,
+): KindedWorkload[] {
+  return KINDS.flatMap((kind) =>
+    caches[kind]
+      .list()
+      .filter(include)
+      .map((cr) => ({ kind, cr })),
+  );
+}
+
 /** Every workload in the caches (that `include` accepts). */
 export function listWorkloads(
   caches: Record<WorkloadKind, ObjectCache<Workload>>,
   include: (cr: Readonly<Workload>) => boolean = () => true,
 ): WorkloadSummary[] {
-  const all: WorkloadSummary[] = [];
-  for (const kind of KINDS) {
-    for (const cr of caches[kind].list()) if (include(cr)) all.push(summarize(kind, cr));
-  }
-  return all;
+  return listCrs(caches, include).map(({ kind, cr }) => summarize(kind, cr));
 }
 
 /**
@@ -111,6 +126,8 @@ export interface PodView {
   workload: string;
   epoch: number;
   leaderId: string;
+  /** The same as leaderId: K8 Highlander's later versions named the field so. */
+  controllerId: string;
   clusterName: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -144,6 +161,7 @@ export function podViews(
         workload,
         epoch: epochOf(pod.metadata),
         leaderId: leader,
+        controllerId: leader,
         clusterName,
         labels: { ...pod.metadata?.labels },
         annotations: { ...pod.metadata?.annotations },

@@ -347,9 +347,9 @@ describe('highlander status', () => {
     const json = await highlander(['status', '--json', '--url', `http://127.0.0.1:${aPort}/`]);
     assert.equal(json.code, 0, json.stderr);
     const raw = JSON.parse(json.stdout) as Record<string, { data?: Record<string, unknown> } | null>;
-    assert.equal(raw['/api/status']?.data?.isLeader, true);
-    assert.equal(raw['/api/status']?.data?.tenant, tenant);
-    assert.equal(raw['/api/dbinfo']?.data?.reachable, true);
+    assert.equal(raw['/api/v1/status']?.data?.isLeader, true);
+    assert.equal(raw['/api/v1/status']?.data?.tenant, tenant);
+    assert.equal(raw['/api/v1/dbinfo']?.data?.reachable, true);
   });
 
   test('a closed port exits 1 naming the URL', async () => {

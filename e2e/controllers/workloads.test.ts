@@ -126,18 +126,24 @@ describe('controllers', () => {
       [one.data.type, one.data.namespace, one.data.active, one.data.healthy],
       ['process', ns.name, true, true],
     );
-    const all = Object.values((await body('/api/workloads')).data) as { name: string; namespace: string }[];
+    const all = Object.values((await body('/api/v1/workloads')).data) as { name: string; namespace: string }[];
     for (const name of ['idgen', 'api', 'mq', 'sample-cronjob']) {
       assert.ok(
         all.some((w) => w.name === name && w.namespace === ns.name),
-        `/api/workloads lacks ${name}`,
+        `/api/v1/workloads lacks ${name}`,
       );
     }
-    const st = await body('/status');
+    const st = await body('/api/v1/status');
     const api = Object.values(st.data.workloadStatus as Record<string, { namespace: string; type: string }>).find(
       (w) => w.namespace === ns.name && w.type === 'service',
     );
     assert.deepEqual(api, { type: 'service', namespace: ns.name, active: true, healthy: true, phase: 'Running' });
+    // K8 Highlander's /status groups the same by type: service → name → {active, namespace}.
+    const k8 = (await body('/status')).data.workloadStatus as Record<string, Record<string, { namespace: string }>>;
+    assert.deepEqual(
+      Object.values(k8.service ?? {}).filter((w) => w.namespace === ns.name),
+      [{ active: true, namespace: ns.name }],
+    );
   });
 
   test('drift is repaired from the watch: deleted, scaled down, suspended, edited children', async () => {

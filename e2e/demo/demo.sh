@@ -58,8 +58,8 @@ bound_port() {
   grep -m1 '"msg":"campaigning for leadership"' "$DEMO_DIR/$1.log" 2>/dev/null | grep -o '"port":[0-9]*' | cut -d: -f2
 }
 
-# status_of PORT: the replica's /api/status JSON.
-status_of() { curl -fsS --max-time 2 "http://127.0.0.1:$1/api/status"; }
+# status_of PORT: the replica's /api/v1/status JSON (ours: it has the epoch).
+status_of() { curl -fsS --max-time 2 "http://127.0.0.1:$1/api/v1/status"; }
 
 # field JSON KEY: a top-level string, number or boolean of a flat JSON field (no jq needed).
 field() { grep -o "\"$2\":\(\"[^\"]*\"\|[^,}]*\)" <<<"$1" | head -1 | cut -d: -f2- | tr -d '"'; }

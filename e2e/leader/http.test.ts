@@ -44,7 +44,7 @@ test('leader and follower report their roles on /metrics and are both ready', as
   }
 });
 
-test("/status and /api/status answer in K8 Highlander's shape; /api/dbinfo hides secrets", async () => {
+test("/status, /api/status and /api/dbinfo answer in K8 Highlander's shapes, /api/v1/* in ours", async () => {
   const [a, b] = await pair();
   const aId = String(a.logs('campaigning for leadership')[0]?.identity);
   for (const path of ['/status', '/api/status']) {
@@ -65,17 +65,34 @@ test("/status and /api/status answer in K8 Highlander's shape; /api/dbinfo hides
     ]) {
       assert.ok(key in sa.data, `${path} has no ${key}`);
     }
+    // K8 Highlander's types: uptime in nanoseconds, health and store state as it reported them.
+    assert.ok(Number.isInteger(sa.data.uptime), `${path} uptime ${String(sa.data.uptime)}`);
+    assert.deepEqual(
+      [sa.data.clusterHealth, sa.data.dbConnected, sa.data.readyForTraffic, sa.data.controllerState],
+      [true, true, true, 'Normal'],
+    );
+    assert.ok(!('epoch' in sa.data), `${path} carries only K8 Highlander's fields`);
   }
+  const v1 = JSON.parse((await get(a, '/api/v1/status')).body) as { data: Record<string, unknown> };
+  assert.equal(v1.data.isLeader, true);
+  assert.equal(typeof v1.data.epoch, 'number');
+  assert.equal(typeof v1.data.uptime, 'string');
   const sb = JSON.parse((await get(b, '/status')).body) as { data: Record<string, unknown> };
   assert.equal(sb.data.isLeader, false);
   assert.equal(sb.data.currentLeader, aId);
-  const db = JSON.parse((await get(a, '/api/dbinfo')).body) as { data: Record<string, unknown> };
+  const db = JSON.parse((await get(a, '/api/v1/dbinfo')).body) as { data: Record<string, unknown> };
   assert.equal(db.data.storageType, 'redis');
   assert.equal(db.data.reachable, true);
   assert.match(String(db.data.lockName), /^highlander-leader-lock:/);
+  // K8 Highlander's DBInfo at its path: type, address, connected, details.
+  const k8db = JSON.parse((await get(a, '/api/dbinfo')).body) as { data: Record<string, unknown> };
+  assert.deepEqual(Object.keys(k8db.data), ['type', 'address', 'connected', 'details']);
+  assert.deepEqual([k8db.data.type, k8db.data.connected, k8db.data.address], ['redis', true, db.data.address]);
   const missing = await get(a, '/api/workloads/no-such-workload');
-  assert.equal(missing.status, 404);
-  assert.match(missing.body, /workload no-such-workload not found/);
+  assert.deepEqual([missing.status, JSON.parse(missing.body)], [404, { status: 'error', error: 'workload not found' }]);
+  const missingV1 = await get(a, '/api/v1/workloads/no-such-workload');
+  assert.equal(missingV1.status, 404);
+  assert.match(missingV1.body, /workload no-such-workload not found/);
 });
 
 test('a replica whose lock store is unreachable is alive but not ready', async () => {

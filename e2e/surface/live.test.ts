@@ -110,7 +110,7 @@ test('workloads over the stream and in the metrics: added, then healthy; exporte
     JSON.stringify(recent).slice(0, 600),
   );
 
-  assert.deepEqual((await json(`${await base(b)}/api/workload-names`)).body.data, ['ticker']);
+  assert.deepEqual((await json(`${await base(b)}/api/v1/workload-names`)).body.data, ['ticker']);
   // K8 Highlander's /api/pods: this tenant's pods, from every replica.
   const pods = await json(`${await base(b)}/api/pods`);
   const listed = pods.body.data as Data[];

@@ -1,4 +1,4 @@
-// The dashboard: one EventSource (/api/events) and nothing else. Every value reaches the page
+// The dashboard: one EventSource (/api/v1/events) and nothing else. Every value reaches the page
 // through textContent or an attribute, never as HTML.
 'use strict';
 
@@ -125,7 +125,7 @@ function renderWorkloads(flashKey) {
     } else {
       const body = el('tbody');
       for (const w of rows) {
-        const href = `/api/workloads/${encodeURIComponent(w.namespace)}/${encodeURIComponent(w.name)}`;
+        const href = `/api/v1/workloads/${encodeURIComponent(w.namespace)}/${encodeURIComponent(w.name)}`;
         const tr = el(
           'tr',
           { 'data-workload': `${w.namespace}/${w.name}` },
@@ -262,7 +262,7 @@ function onLease(l) {
 
 function connect() {
   const conn = $('conn');
-  const source = new EventSource('/api/events');
+  const source = new EventSource('/api/v1/events');
   const on = (type, handler) =>
     source.addEventListener(type, (msg) => {
       try {

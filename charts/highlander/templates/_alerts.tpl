@@ -27,7 +27,7 @@ groups:
             No replica of {{`{{ $labels.job }}`}} in {{`{{ $labels.namespace }}`}} has led for
             a minute: nobody reconciles the singleton workloads and a crashed one is not replaced.
           runbook: >-
-            docs/operations.md#highlandernoleader: curl /readyz and /api/status on each replica;
+            docs/operations.md#highlandernoleader: curl /readyz and /api/v1/status on each replica;
             usually the lock store is unreachable or the Lease cannot be written (RBAC).
           {{- with $book }}
           runbook_url: {{ . }}#highlandernoleader
@@ -45,7 +45,7 @@ groups:
             report k8_highlander_is_leader 1: the singletons may run twice.
           runbook: >-
             docs/operations.md#highlandermultipleleaders: compare currentLeader and epoch in
-            /api/status of each replica; look for replicas on different lock stores or tenants.
+            /api/v1/status of each replica; look for replicas on different lock stores or tenants.
           {{- with $book }}
           runbook_url: {{ . }}#highlandermultipleleaders
           {{- end }}
