@@ -353,6 +353,29 @@ function checkReadme(readme: string, docs: readonly string[]) {
   };
 }
 
+/** What the README's drop-in tables (routes, then metrics) leave out or invent. */
+function checkDropIn(readme: string, routes: readonly string[], metrics: Iterable<string>) {
+  const start = readme.indexOf('### Drop-in for K8 Highlander: routes');
+  const section = start < 0 ? '' : readme.slice(start, readme.indexOf('\n## ', start));
+  const names = firstCellNames(section);
+  const metricNames = new Set(metrics);
+  const listed = [...names];
+  return {
+    routesMissing: missing(routes, names),
+    metricsMissing: missing(metricNames, names),
+    invented: [
+      ...missing(
+        listed.filter((n) => /^(GET|POST|PUT|PATCH|DELETE) /.test(n)),
+        new Set(routes),
+      ),
+      ...missing(
+        listed.filter((n) => /^(k8_highlander|controller_runtime|workqueue)_/.test(n)),
+        metricNames,
+      ),
+    ],
+  };
+}
+
 describe('README.md', () => {
   const readme = read('README.md');
   const docs = readdirSync(new URL('docs/', root)).filter((f) => f.endsWith('.md'));
@@ -367,6 +390,28 @@ describe('README.md', () => {
 
   test('links every page of docs/, points nowhere outside the repository, keeps its two commands', () => {
     assert.deepEqual(checkReadme(readme, docs), { unlinked: [], outside: [], commands: [] });
+  });
+
+  test('the drop-in tables list every route and every metric, each with its K8 Highlander counterpart', async () => {
+    const metrics = (await registeredMetrics()).keys();
+    assert.deepEqual(checkDropIn(readme, registeredRoutes(), metrics), {
+      routesMissing: [],
+      metricsMissing: [],
+      invented: [],
+    });
+  });
+
+  test('the drop-in check fails on a missing route or metric row, or an invented one', async () => {
+    const metrics = [...(await registeredMetrics()).keys()];
+    const edited = readme
+      .replace(/^\| `GET \/api\/dbinfo` \|.*\n/m, '')
+      .replace(/^\| `k8_highlander_system_load` \|.*\n/m, '')
+      .replace('| `k8_highlander_is_leader` |', '| `k8_highlander_is_leader`, `k8_highlander_magic`, `GET /magic` |');
+    assert.deepEqual(checkDropIn(edited, registeredRoutes(), metrics), {
+      routesMissing: ['GET /api/dbinfo'],
+      metricsMissing: ['k8_highlander_system_load'],
+      invented: ['GET /magic', 'k8_highlander_magic'],
+    });
   });
 
   test('the checks fail on a README without a link, with an outside link, or without a command', () => {
