@@ -124,61 +124,21 @@ export async function runOperator(
   const { caches, controllers, manager, lifecycle } = buildManager(cfg, kc, client, identity, log, metrics, hub);
   const takeover = { client, caches, tenant: cfg.tenant, identity, storageType: cfg.storageType, log };
 
-  // With a store other than the Lease, the fence Lease is raised the moment the store says the
-  // previous hold ended, before the next grant (the Lease lock is its own fence).
-  const fenceLease = fence(client, { namespace: cfg.leaderElection.leaseNamespace, tenant: cfg.tenant });
-  const gate = new LeaderGate({
+  const gate = electionGate({
+    cfg,
     store,
     identity,
-    timings: cfg.leaderElection,
-    ...(cfg.storageType === 'kubernetes'
-      ? {}
-      : { beforeAcquire: (next: number) => fenceLease.raise(unguarded(next), identity) }),
-    observer: combineObservers(
-      metrics.gateObserver(),
-      logObserver(log),
-      tracker.observer(),
-      hubObserver(identity, hub, failovers),
-      lifecycle.observer(),
-    ),
-    callbacks: {
-      onStartedLeading: (ctx) =>
-        manager.lead(ctx, () => takeOver(ctx, { ...takeover, fenceNamespace: cfg.leaderElection.leaseNamespace })),
-      // The observer logs it ("leadership ended"); the leader's parts have the signal.
-      onStoppedLeading: () => undefined,
-      onNewLeader: newLeaderSeen({ identity, tracker, failovers, hub, log }),
-    },
-  });
-
-  const views = operatorViews({ cfg, identity, gate, tracker, health, store, caches, hub, manager });
-  metrics.exportWorkloads(() => (gate.isLeader() ? views.ourWorkloads() : null));
-  metrics.exportClusterHealth(cfg.cluster.name, () => views.ready().ready);
-  metrics.store.follow({
-    health,
-    thresholdMs: cfg.leaderElection.renewDeadlineMs,
-    leaseRemainingMs: () => gate.leaseRemainingMs(),
-  });
-  const { version = 'unknown', buildInfo = 'unknown' } = opts;
-  const compat = compatViews({
-    cfg,
-    gate,
+    client,
+    log,
+    metrics,
     tracker,
-    health,
-    store,
-    caches,
+    hub,
+    failovers,
+    lifecycle,
     manager,
-    ready: views.ready,
-    version,
-    buildInfo,
+    takeover,
   });
-  const app = createApp({
-    ...views,
-    compat,
-    metrics: metrics.registry,
-    dashboard: true,
-    events: { hub, heartbeat: views.lease, snapshot: views.snapshot },
-    ...handoverRoute(cfg, gate, log),
-  });
+  const app = httpApp({ cfg, identity, gate, tracker, health, store, caches, hub, manager, metrics, log, opts });
 
   const http = await serveHttp(app, cfg.httpHost, cfg.port);
   manager.add(http.runnable).start();
@@ -201,4 +161,95 @@ export async function runOperator(
       log.info({}, 'stopped');
     },
   };
+}
+
+/** What the gate and the HTTP surface are built from. */
+type Parts = {
+  cfg: HighlanderConfig;
+  identity: string;
+  log: Logger;
+  metrics: OperatorMetrics;
+  tracker: StatusTracker;
+  hub: EventHub;
+  manager: ReturnType<typeof buildManager>['manager'];
+};
+
+/** The leader gate: the fence raised before each grant (stores other than the Lease), the observers, the takeover. */
+function electionGate(
+  p: Parts & {
+    store: Awaited<ReturnType<typeof openStore>>['store'];
+    client: KubeClient;
+    failovers: FailoverRecorder;
+    lifecycle: ReturnType<typeof buildManager>['lifecycle'];
+    takeover: Omit<Parameters<typeof takeOver>[1], 'fenceNamespace'>;
+  },
+): LeaderGate {
+  const { cfg, store, identity, client, log, metrics, tracker, hub, failovers, lifecycle, manager, takeover } = p;
+  // With a store other than the Lease, the fence Lease is raised the moment the store says the
+  // previous hold ended, before the next grant (the Lease lock is its own fence).
+  const fenceLease = fence(client, { namespace: cfg.leaderElection.leaseNamespace, tenant: cfg.tenant });
+  return new LeaderGate({
+    store,
+    identity,
+    timings: cfg.leaderElection,
+    ...(cfg.storageType === 'kubernetes'
+      ? {}
+      : { beforeAcquire: (next: number) => fenceLease.raise(unguarded(next), identity) }),
+    observer: combineObservers(
+      metrics.gateObserver(),
+      logObserver(log),
+      tracker.observer(),
+      hubObserver(identity, hub, failovers),
+      lifecycle.observer(),
+    ),
+    callbacks: {
+      onStartedLeading: (ctx) =>
+        manager.lead(ctx, () => takeOver(ctx, { ...takeover, fenceNamespace: cfg.leaderElection.leaseNamespace })),
+      // The observer logs it ("leadership ended"); the leader's parts have the signal.
+      onStoppedLeading: () => undefined,
+      onNewLeader: newLeaderSeen({ identity, tracker, failovers, hub, log }),
+    },
+  });
+}
+
+/** The HTTP app: our views, K8 Highlander's, the metrics they export, live events and the handover. */
+function httpApp(
+  p: Parts & {
+    gate: LeaderGate;
+    health: Awaited<ReturnType<typeof openStore>>['health'];
+    store: Awaited<ReturnType<typeof openStore>>['store'];
+    caches: ReturnType<typeof buildManager>['caches'];
+    opts: { version?: string; buildInfo?: string };
+  },
+): ReturnType<typeof createApp> {
+  const { cfg, identity, gate, tracker, health, store, caches, hub, manager, metrics, log, opts } = p;
+  const views = operatorViews({ cfg, identity, gate, tracker, health, store, caches, hub, manager });
+  metrics.exportWorkloads(() => (gate.isLeader() ? views.ourWorkloads() : null));
+  metrics.exportClusterHealth(cfg.cluster.name, () => views.ready().ready);
+  metrics.store.follow({
+    health,
+    thresholdMs: cfg.leaderElection.renewDeadlineMs,
+    leaseRemainingMs: () => gate.leaseRemainingMs(),
+  });
+  const { version = 'unknown', buildInfo = 'unknown' } = opts;
+  const compat = compatViews({
+    cfg,
+    gate,
+    tracker,
+    health,
+    store,
+    caches,
+    manager,
+    ready: views.ready,
+    version,
+    buildInfo,
+  });
+  return createApp({
+    ...views,
+    compat,
+    metrics: metrics.registry,
+    dashboard: true,
+    events: { hub, heartbeat: views.lease, snapshot: views.snapshot },
+    ...handoverRoute(cfg, gate, log),
+  });
 }

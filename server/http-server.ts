@@ -82,10 +82,34 @@ export function tokenMatches(presented: string | undefined, expected: string): b
 /** K8 Highlander's envelope: {"status":"success","data":…}. */
 const ok = (data: unknown) => ({ status: 'success', data });
 
-/** The express app with the health and metrics routes. */
+/** The express app: probes, K8 Highlander's routes and ours, live events, handover, dashboard, metrics. */
 export function createApp(deps: HttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  probeRoutes(app, deps);
+  jsonRoutes(app, deps);
+  if (deps.events) eventStreamRoute(app, deps.events);
+  if (deps.handover) handoverRoute(app, deps.handover);
+  if (deps.dashboard) dashboardRoutes(app);
+  app.get('/metrics', (_req, res, next) => {
+    deps.metrics
+      .metrics()
+      .then((text) => res.type(deps.metrics.contentType).send(text))
+      .catch(next);
+  });
+  // Unknown routes and failures answer in the API's JSON shape, not express's HTML pages.
+  app.use((req, res) => {
+    res.status(404).json({ status: 'error', error: `no route ${req.method} ${req.path}` });
+  });
+  const onError: express.ErrorRequestHandler = (err, _req, res, _next) => {
+    res.status(500).json({ status: 'error', error: err instanceof Error ? err.message : String(err) });
+  };
+  app.use(onError);
+  return app;
+}
+
+/** The liveness and readiness probes. */
+function probeRoutes(app: express.Express, deps: HttpDeps): void {
   // Probes answer K8 Highlander's plain text ("ok", "not ready - <reasons>") unless JSON is asked for.
   app.get('/healthz', (_req, res) => {
     res.format({
@@ -100,6 +124,10 @@ export function createApp(deps: HttpDeps): express.Express {
       'application/json': () => res.json({ status: r.ready ? 'ready' : 'not ready', reasons: r.reasons }),
     });
   });
+}
+
+/** The read-only JSON routes: K8 Highlander's shapes at its paths, ours under /api/v1. */
+function jsonRoutes(app: express.Express, deps: HttpDeps): void {
   /** A read-only JSON route in the envelope, present only when its data source is. */
   const serve = (path: string | string[], data: (() => unknown) | undefined): void => {
     if (data) {
@@ -108,7 +136,7 @@ export function createApp(deps: HttpDeps): express.Express {
       });
     }
   };
-  const { compat, workloads, events, handover } = deps;
+  const { compat, workloads } = deps;
   if (compat) {
     serve(['/status', '/api/status'], () => compat.status());
     serve('/api/workloads', () => compat.workloads());
@@ -138,95 +166,86 @@ export function createApp(deps: HttpDeps): express.Express {
     app.get('/api/v1/workloads/:namespace/:name', namespaced);
     app.get('/api/workloads/:namespace/:name', namespaced);
   }
-  if (events) {
-    let clients = 0;
-    app.get(['/api/events', '/api/v1/events'], (req, res) => {
-      if (clients >= (events.maxClients ?? 64)) {
-        res.status(503).json({ status: 'error', error: 'too many open event streams' });
-        return;
-      }
-      clients += 1;
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-      let id = 0;
-      const send = (event: string, data: unknown): void => {
-        id += 1;
-        res.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
-      res.write('retry: 2000\n\n');
-      send('snapshot', events.snapshot());
-      const off = events.hub.subscribe((e) => send(e.type, e));
-      const beat = setInterval(() => send('lease', events.heartbeat()), events.heartbeatMs ?? 1000);
-      req.on('close', () => {
-        clients -= 1;
-        off();
-        clearInterval(beat);
-      });
-    });
-  }
-  if (handover) {
-    app.post(['/api/leader/handover', '/api/v1/leader/handover'], (req, res, next) => {
-      const auth = req.get('authorization');
-      const presented = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
-      if (presented === undefined) {
-        res
-          .status(401)
-          .set('WWW-Authenticate', 'Bearer')
-          .json({ status: 'error', error: 'a bearer token is required (Authorization: Bearer <token>)' });
-        return;
-      }
-      if (!tokenMatches(presented, handover.token)) {
-        res.status(403).json({ status: 'error', error: 'the token does not match http.handoverToken' });
-        return;
-      }
-      handover
-        .run()
-        .then((r) => {
-          if (r.handedOver) res.json(ok({ handedOver: true, releasedEpoch: r.epoch }));
-          else
-            res.status(409).json({
-              status: 'error',
-              error: `this replica is not the leader${r.leader ? `; the leader is ${r.leader}` : ''}`,
-              leader: r.leader,
-            });
-        })
-        .catch(next);
-    });
-  }
-  if (deps.dashboard) {
-    for (const [route, [file, type]] of Object.entries(DASHBOARD_FILES)) {
-      const body = readFileSync(`${DASHBOARD_DIR}${file}`);
-      app.get(route, (_req, res) => {
-        res.set({
-          'Content-Type': type,
-          'Content-Security-Policy': CSP,
-          'X-Content-Type-Options': 'nosniff',
-          'Referrer-Policy': 'no-referrer',
-          'Cache-Control': 'no-cache',
-        });
-        res.send(body);
-      });
+}
+
+/** Server-Sent Events: a snapshot, then every change and a lease heartbeat. */
+function eventStreamRoute(app: express.Express, events: NonNullable<HttpDeps['events']>): void {
+  let clients = 0;
+  app.get(['/api/events', '/api/v1/events'], (req, res) => {
+    if (clients >= (events.maxClients ?? 64)) {
+      res.status(503).json({ status: 'error', error: 'too many open event streams' });
+      return;
     }
-  }
-  app.get('/metrics', (_req, res, next) => {
-    deps.metrics
-      .metrics()
-      .then((text) => res.type(deps.metrics.contentType).send(text))
+    clients += 1;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    let id = 0;
+    const send = (event: string, data: unknown): void => {
+      id += 1;
+      res.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    res.write('retry: 2000\n\n');
+    send('snapshot', events.snapshot());
+    const off = events.hub.subscribe((e) => send(e.type, e));
+    const beat = setInterval(() => send('lease', events.heartbeat()), events.heartbeatMs ?? 1000);
+    req.on('close', () => {
+      clients -= 1;
+      off();
+      clearInterval(beat);
+    });
+  });
+}
+
+/** The planned handover, for a bearer of the configured token. */
+function handoverRoute(app: express.Express, handover: NonNullable<HttpDeps['handover']>): void {
+  app.post(['/api/leader/handover', '/api/v1/leader/handover'], (req, res, next) => {
+    const auth = req.get('authorization');
+    const presented = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+    if (presented === undefined) {
+      res
+        .status(401)
+        .set('WWW-Authenticate', 'Bearer')
+        .json({ status: 'error', error: 'a bearer token is required (Authorization: Bearer <token>)' });
+      return;
+    }
+    if (!tokenMatches(presented, handover.token)) {
+      res.status(403).json({ status: 'error', error: 'the token does not match http.handoverToken' });
+      return;
+    }
+    handover
+      .run()
+      .then((r) => {
+        if (r.handedOver) res.json(ok({ handedOver: true, releasedEpoch: r.epoch }));
+        else
+          res.status(409).json({
+            status: 'error',
+            error: `this replica is not the leader${r.leader ? `; the leader is ${r.leader}` : ''}`,
+            leader: r.leader,
+          });
+      })
       .catch(next);
   });
-  // Unknown routes and failures answer in the API's JSON shape, not express's HTML pages.
-  app.use((req, res) => {
-    res.status(404).json({ status: 'error', error: `no route ${req.method} ${req.path}` });
-  });
-  const onError: express.ErrorRequestHandler = (err, _req, res, _next) => {
-    res.status(500).json({ status: 'error', error: err instanceof Error ? err.message : String(err) });
-  };
-  app.use(onError);
-  return app;
+}
+
+/** The dashboard's files, under the strict CSP. */
+function dashboardRoutes(app: express.Express): void {
+  for (const [route, [file, type]] of Object.entries(DASHBOARD_FILES)) {
+    const body = readFileSync(`${DASHBOARD_DIR}${file}`);
+    app.get(route, (_req, res) => {
+      res.set({
+        'Content-Type': type,
+        'Content-Security-Policy': CSP,
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-cache',
+      });
+      res.send(body);
+    });
+  }
 }
 
 /** Answers a workload lookup: the entry, 409 naming the candidates, or 404 with `notFound`. */
