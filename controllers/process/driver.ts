@@ -38,9 +38,7 @@ export function replaceReason(pod: Readonly<V1Pod>, wantedHash: string, restartP
 function ownerProblem(pod: Readonly<V1Pod>, desired: Readonly<V1Pod>): string | undefined {
   const control = controlOf(pod, desired);
   if (control.by === 'other') {
-    throw new NameTaken(
-      `pod ${pod.metadata?.namespace}/${pod.metadata?.name} exists and is controlled by ${control.ref?.kind} ${control.ref?.name}; rename the workload, or delete that pod if it is not needed`,
-    );
+    throw new NameTaken(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}`, control.ref, 'pod');
   }
   return control.by === 'namesake' ? 'it was left by a deleted WorkloadProcess of this name' : undefined;
 }

@@ -22,6 +22,12 @@ export type EnsureOutcome = 'created' | 'updated' | 'adopted' | 'unchanged' | 'f
 /** An object under a child's name that another controller owns: it is not ours to change or delete. */
 export class NameTaken extends Error {
   override readonly name = 'NameTaken';
+  /** `what` (e.g. "pod ns/x") is held by the object `by` controls; `noun` names it in the advice. */
+  constructor(what: string, by: V1OwnerReference | undefined, noun = 'object') {
+    super(
+      `${what} exists and is controlled by ${by?.kind} ${by?.name}; rename the workload, or delete that ${noun} if it is not needed`,
+    );
+  }
 }
 
 /**
@@ -149,10 +155,7 @@ export async function ensureChild<T extends KubernetesObject>(
   const control = controlOf(existing, desired);
   if (control.by === 'other') {
     const { kind, metadata } = desired;
-    throw new NameTaken(
-      `${kind} ${metadata?.namespace}/${metadata?.name} exists and is controlled by ${control.ref?.kind} ${control.ref?.name}; ` +
-        'rename the workload, or delete that object if it is not needed',
-    );
+    throw new NameTaken(`${kind} ${metadata?.namespace}/${metadata?.name}`, control.ref);
   }
   if (control.by === 'namesake') {
     // Its owner is gone (the CR of this name now has another uid), so the garbage collector will
