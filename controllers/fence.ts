@@ -27,22 +27,31 @@ interface FenceLease {
 export function fence(client: KubeClient, o: { namespace: string; tenant: string }) {
   const path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(o.namespace)}/leases`;
   const name = fenceName(o.tenant);
+  // The fence as last read or written here. It only ever goes up, so a value seen is a lower bound
+  // of the fence now: a raise to no more than it needs no request at all.
+  let known: FenceLease | undefined;
   const read = async (): Promise<FenceLease | undefined> => {
     try {
-      return await client.send<FenceLease>({ method: 'GET', path: `${path}/${name}` });
+      known = await client.send<FenceLease>({ method: 'GET', path: `${path}/${name}` });
     } catch (err) {
-      if (err instanceof KubeApiError && err.code === 404) return undefined;
-      throw err;
+      if (!(err instanceof KubeApiError && err.code === 404)) throw err;
+      known = undefined;
     }
+    return known;
   };
+  const epochOf = (l: FenceLease | undefined): number => l?.spec?.leaseTransitions ?? 0;
   return {
     /** The epoch the fence holds now (0 when there is none). */
-    epoch: async (): Promise<number> => (await read())?.spec?.leaseTransitions ?? 0,
-    /** Raises the fence to the guard's epoch (a compare-and-swap; never lowers it). */
+    epoch: async (): Promise<number> => epochOf(await read()),
+    /**
+     * Raises the fence to the guard's epoch (a compare-and-swap; never lowers it). When this
+     * holder wrote the fence last, the first try writes over that version without reading it.
+     */
     async raise(guard: WriteGuard, holder: string): Promise<void> {
+      if (epochOf(known) >= guard.epoch) return;
       for (let attempt = 0; attempt < 5; attempt += 1) {
-        const current = await read();
-        if ((current?.spec?.leaseTransitions ?? 0) >= guard.epoch) return;
+        const current = attempt === 0 && known?.spec?.holderIdentity === holder ? known : await read();
+        if (epochOf(current) >= guard.epoch) return;
         const body = {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
@@ -55,8 +64,9 @@ export function fence(client: KubeClient, o: { namespace: string; tenant: string
           spec: { ...current?.spec, holderIdentity: holder, leaseTransitions: guard.epoch },
         };
         try {
-          if (current) await sendGuarded(client, guard, { method: 'PUT', path: `${path}/${name}`, body });
-          else await sendGuarded(client, guard, { method: 'POST', path, body });
+          known = current
+            ? await sendGuarded<FenceLease>(client, guard, { method: 'PUT', path: `${path}/${name}`, body })
+            : await sendGuarded<FenceLease>(client, guard, { method: 'POST', path, body });
           return;
         } catch (err) {
           if (!(err instanceof KubeApiError && err.code === 409)) throw err; // raced: read again

@@ -71,10 +71,11 @@ export interface LeaderGateOptions {
   /** Random number in [0, 1) for retry jitter (injected in tests). */
   random?: () => number;
   /**
-   * Called before taking a lock the store says is free, with the epoch the next grant will have
-   * at least: a fence outside the store can be raised there, so that the previous holder's late
-   * writes are refused from the moment its hold ended, not from the moment a successor starts.
-   * A failure counts as a failed attempt (retried with backoff).
+   * Raises a fence outside the store to `nextEpoch`, so that the previous holder's late writes
+   * are refused from the moment its hold ended, not from the moment a successor starts. Called
+   * by the leader before it releases; by a follower once the holder went a renew deadline without
+   * renewing; before taking a lock the store says is free (a failure there counts as a failed
+   * attempt, retried with backoff). The gate never leads with a grant above the fence it raised.
    */
-  beforeAcquire?: (nextEpoch: number) => Promise<void>;
+  beforeAcquire?: (nextEpoch: number, opts: { signal: AbortSignal }) => Promise<void>;
 }

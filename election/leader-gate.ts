@@ -52,7 +52,7 @@ export class LeaderGate {
   readonly #obs: GateObserver;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #beforeAcquire: ((nextEpoch: number) => Promise<void>) | undefined;
+  readonly #beforeAcquire: LeaderGateOptions['beforeAcquire'];
   #running = false;
   #stopping = new AbortController();
   #leading: Leading | undefined;
@@ -64,6 +64,8 @@ export class LeaderGate {
   #freeAt: number | undefined;
   /** Waiters of {@link handover}, told once the lock is released. */
   readonly #handedOver = new Set<() => void>();
+  /** The epoch this gate has seen the outside fence reach (beforeAcquire succeeded for it); it only goes up. */
+  #fencedTo = 0;
 
   constructor(opts: LeaderGateOptions) {
     this.#t = validateTimings(opts.timings);
@@ -160,7 +162,13 @@ export class LeaderGate {
       await this.#renewUntilEnded(l);
       await l.work;
       const reason = l.ac.signal.reason as StopReason;
-      if (reason === 'shutdown' || reason === 'handover') await this.#release(l.epoch);
+      if (reason === 'shutdown' || reason === 'handover') {
+        // Our writes have settled; fencing our own epoch before the release means a request still
+        // held somewhere on the network is refused, and the successor finds the fence raised.
+        // Worth it only while the hold is ours: after our renew deadline followers raise it.
+        await this.#fence(l.epoch + 1, l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now());
+        await this.#release(l.epoch);
+      }
       if (reason === 'handover') {
         for (const done of this.#handedOver) done();
         this.#handedOver.clear();
@@ -180,15 +188,22 @@ export class LeaderGate {
         const sentAt = this.#clock.now();
         const r = await this.#store.tryAcquire(this.#id, this.#t.leaseDurationMs, { signal: this.#stopping.signal });
         if (r.acquired) {
-          if (this.#running) return { epoch: r.epoch, sentAt };
-          await this.#release(r.epoch); // stopped while the call was in flight
-          return undefined;
+          if (!this.#running) {
+            await this.#release(r.epoch); // stopped while the call was in flight
+            return undefined;
+          }
+          if (!this.#beforeAcquire || r.epoch <= this.#fencedTo) return { epoch: r.epoch, sentAt };
+          // Someone held (and lost) an epoch between our fence and our grant: the fence is below
+          // this grant, so that holder's late writes would pass. Give it back and go round again.
+          await this.#release(r.epoch);
+          this.#seen = { holder: null, epoch: r.epoch }; // so the next attempt reads the store first
+          waitMs = 0;
+        } else {
+          failures = 0;
+          this.#noteHolder(r.state);
+          this.#freeAt = r.state.holder === null ? this.#freeAt : this.#clock.now() + r.state.remainingMs;
+          waitMs = await this.#waitForHold(r.state);
         }
-        failures = 0;
-        this.#noteHolder(r.state);
-        // Try again exactly when this hold expires, unless a release wakes us sooner.
-        waitMs = r.state.holder === null ? this.#t.retryPeriodMs : r.state.remainingMs + EXPIRY_MARGIN_MS;
-        this.#freeAt = r.state.holder === null ? this.#freeAt : this.#clock.now() + r.state.remainingMs;
       } catch (err) {
         failures += 1;
         this.#obs.attemptFailed?.(err);
@@ -201,11 +216,49 @@ export class LeaderGate {
     return undefined;
   }
 
-  /** Raises the outside fence when the store says the lock is free (never while someone holds it). */
+  /**
+   * Raises the outside fence when the store says the lock is free (never while someone holds it).
+   * Nothing to do when it is already above the last epoch seen: raised early, or by our release.
+   */
   async #fenceIfFree(): Promise<void> {
-    if (!this.#beforeAcquire) return;
+    if (!this.#beforeAcquire || (this.#seen.epoch >= 0 && this.#fencedTo > this.#seen.epoch)) return;
     const state = await this.#store.read({ signal: this.#stopping.signal });
-    if (state.holder === null) await this.#beforeAcquire(state.epoch + 1);
+    if (state.holder === null && this.#fencedTo <= state.epoch) {
+      await this.#beforeAcquire(state.epoch + 1, { signal: this.#stopping.signal });
+      this.#fencedTo = Math.max(this.#fencedTo, state.epoch + 1);
+    }
+  }
+
+  /**
+   * How long to wait before the next attempt while `state.holder` holds the lock: until the hold
+   * expires, unless a release wakes us sooner. With an outside fence, first until the holder's
+   * renew deadline has passed: a holder that has not renewed for renewDeadline has stopped acting
+   * (see the top of this file), so the fence can go up then, off the takeover's critical path.
+   */
+  async #waitForHold(state: LockState): Promise<number> {
+    if (state.holder === null) return this.#t.retryPeriodMs;
+    const untilExpiry = state.remainingMs + EXPIRY_MARGIN_MS;
+    if (!this.#beforeAcquire || this.#fencedTo > state.epoch || state.holder === this.#id) return untilExpiry;
+    const untilDeadline = state.remainingMs - (this.#t.leaseDurationMs - this.#t.renewDeadlineMs) + EXPIRY_MARGIN_MS;
+    if (untilDeadline > 0) return untilDeadline;
+    const before = this.#clock.now();
+    await this.#fence(state.epoch + 1, untilExpiry);
+    return Math.max(0, untilExpiry - (this.#clock.now() - before));
+  }
+
+  /**
+   * Raises the outside fence to `epoch`, giving up after `withinMs` (a failure is only noted:
+   * the attempt at a free lock raises it again, and is the one that must succeed).
+   */
+  async #fence(epoch: number, withinMs: number): Promise<void> {
+    if (!this.#beforeAcquire || this.#fencedTo >= epoch || withinMs <= 0) return;
+    try {
+      const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(withinMs)]);
+      await this.#beforeAcquire(epoch, { signal });
+      this.#fencedTo = epoch;
+    } catch (err) {
+      this.#obs.attemptFailed?.(err);
+    }
   }
 
   #lead(epoch: number, sentAt: number): Leading {
@@ -249,6 +302,12 @@ export class LeaderGate {
         if (l.ac.signal.aborted) break;
         if (!g) {
           this.#end(l, 'lost');
+          break;
+        }
+        // The deadline passed while the renewal was in flight (its timer not yet run): the hold
+        // counts as ended, as followers judge it (they may have raised the fence already).
+        if (this.#clock.now() - l.renewedAt >= this.#t.renewDeadlineMs) {
+          this.#end(l, 'renew-deadline');
           break;
         }
         l.renewedAt = sentAt;

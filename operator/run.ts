@@ -185,8 +185,9 @@ function electionGate(
   },
 ): LeaderGate {
   const { cfg, store, identity, client, log, metrics, tracker, hub, failovers, lifecycle, manager, takeover } = p;
-  // With a store other than the Lease, the fence Lease is raised the moment the store says the
-  // previous hold ended, before the next grant (the Lease lock is its own fence).
+  // With a store other than the Lease, the fence Lease is raised as soon as the previous hold is
+  // over (released, or a renew deadline without renewal), before the next grant (the Lease lock
+  // is its own fence).
   const fenceLease = fence(client, { namespace: cfg.leaderElection.leaseNamespace, tenant: cfg.tenant });
   return new LeaderGate({
     store,
@@ -194,7 +195,10 @@ function electionGate(
     timings: cfg.leaderElection,
     ...(cfg.storageType === 'kubernetes'
       ? {}
-      : { beforeAcquire: (next: number) => fenceLease.raise(unguarded(next), identity) }),
+      : {
+          beforeAcquire: (next: number, o: { signal: AbortSignal }) =>
+            fenceLease.raise({ ...unguarded(next), signal: o.signal }, identity),
+        }),
     observer: combineObservers(
       metrics.gateObserver(),
       logObserver(log),
