@@ -3,6 +3,8 @@
 // lock itself is the fence (its leaseTransitions are the epoch, raised atomically with each
 // grant); with Redis, PostgreSQL or Spanner the new leader raises this Lease right after its
 // grant, before any other write. It only ever goes up.
+import { Watch } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { FENCE_LABEL, TENANT_LABEL } from '../api/labels.ts';
 import { KubeApiError } from '../runtime/kube-client.ts';
 import type { KubeClient } from '../runtime/kube-client.ts';
@@ -41,6 +43,16 @@ export function fence(client: KubeClient, o: { namespace: string; tenant: string
   };
   const epochOf = (l: FenceLease | undefined): number => l?.spec?.leaseTransitions ?? 0;
   return {
+    /**
+     * Keeps the fence as last seen up to date from a watch of it, so a raise to an epoch someone
+     * else has already reached (a leader fences itself before it releases) sends no request.
+     * What the watch shows has been written, so the fence was that high before it was seen.
+     * Resolves once watching; the returned function stops it.
+     */
+    follow: (kc: KubeConfig) =>
+      followFence(kc, path, name, (l) => {
+        if (!l || epochOf(l) >= epochOf(known)) known = l; // never back to an older version
+      }),
     /** The epoch the fence holds now (0 when there is none). */
     epoch: async (): Promise<number> => epochOf(await read()),
     /**
@@ -74,5 +86,47 @@ export function fence(client: KubeClient, o: { namespace: string; tenant: string
       }
       throw new Error(`fence ${o.namespace}/${name}: could not raise it to epoch ${guard.epoch}`);
     },
+  };
+}
+
+/** Watches one fence Lease for ever (restarted with backoff when the watch ends), telling `seen` each version. */
+async function followFence(
+  kc: KubeConfig,
+  path: string,
+  name: string,
+  seen: (lease: FenceLease | undefined) => void,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let controller: AbortController | undefined;
+  let retryMs = 100;
+  const start = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      controller = await new Watch(kc).watch(
+        path,
+        { fieldSelector: `metadata.name=${name}`, allowWatchBookmarks: false },
+        (phase: string, obj: FenceLease) => {
+          retryMs = 100;
+          if (phase === 'ADDED' || phase === 'MODIFIED') seen(obj);
+          else if (phase === 'DELETED') seen(undefined);
+        },
+        // The watch ends on server timeouts and errors alike: start another.
+        () => void restart(),
+      );
+    } catch {
+      void restart();
+    }
+  };
+  const restart = async (): Promise<void> => {
+    if (stopped) return;
+    await new Promise((r) => setTimeout(r, retryMs));
+    retryMs = Math.min(retryMs * 2, 5000);
+    await start();
+  };
+  await start();
+  return async () => {
+    stopped = true;
+    controller?.abort();
+    await Promise.resolve();
   };
 }

@@ -124,11 +124,16 @@ export async function runOperator(
   const { caches, controllers, manager, lifecycle } = buildManager(cfg, kc, client, identity, log, metrics, hub);
   const takeover = { client, caches, tenant: cfg.tenant, identity, storageType: cfg.storageType, log };
 
+  // With a store other than the Lease, the fence Lease is raised as soon as the previous hold is
+  // over (released, or a renew deadline without renewal), before the next grant (the Lease lock
+  // is its own fence). Every replica follows it, so a successor knows when its predecessor raised it.
+  const fenceLease = fence(client, { namespace: cfg.leaderElection.leaseNamespace, tenant: cfg.tenant });
+  const unfollowFence = cfg.storageType === 'kubernetes' ? undefined : await fenceLease.follow(kc);
   const gate = electionGate({
     cfg,
     store,
     identity,
-    client,
+    fenceLease,
     log,
     metrics,
     tracker,
@@ -154,6 +159,7 @@ export async function runOperator(
     port,
     async stop() {
       await gate.stop();
+      await unfollowFence?.();
       for (const c of controllers) c.shutDown();
       await manager.stop();
       client.close();
@@ -178,17 +184,14 @@ type Parts = {
 function electionGate(
   p: Parts & {
     store: Awaited<ReturnType<typeof openStore>>['store'];
-    client: KubeClient;
+    /** The fence Lease (stores other than the Lease). */
+    fenceLease: ReturnType<typeof fence>;
     failovers: FailoverRecorder;
     lifecycle: ReturnType<typeof buildManager>['lifecycle'];
     takeover: Omit<Parameters<typeof takeOver>[1], 'fenceNamespace'>;
   },
 ): LeaderGate {
-  const { cfg, store, identity, client, log, metrics, tracker, hub, failovers, lifecycle, manager, takeover } = p;
-  // With a store other than the Lease, the fence Lease is raised as soon as the previous hold is
-  // over (released, or a renew deadline without renewal), before the next grant (the Lease lock
-  // is its own fence).
-  const fenceLease = fence(client, { namespace: cfg.leaderElection.leaseNamespace, tenant: cfg.tenant });
+  const { cfg, store, identity, log, metrics, tracker, hub, failovers, lifecycle, manager, takeover, fenceLease } = p;
   return new LeaderGate({
     store,
     identity,
