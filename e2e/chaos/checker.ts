@@ -41,7 +41,8 @@ export interface Verdict {
   refused: number;
   /** Writes of a superseded writer that the resourceVersion they carried refused (409). */
   conflicted: number;
-  maxLeaderlessMs: number;
+  /** The longest time no replica acted as leader, and when it began (epoch ms). */
+  maxLeaderless: { ms: number; at: number };
 }
 
 const time = (l: LogLine): number => (typeof l.time === 'number' ? l.time : 0);
@@ -79,18 +80,18 @@ export function sessions(slots: readonly Slot[]): Session[] {
 }
 
 /** The longest stretch in [from, to] in which no session was acting. */
-export function maxLeaderless(all: readonly Session[], from: number, to: number): number {
+export function maxLeaderless(all: readonly Session[], from: number, to: number): { ms: number; at: number } {
   const spans = all
     .map((s) => [Math.max(from, s.actingAt), Math.min(to, s.endedAt ?? to)] as const)
     .filter(([a, b]) => b > a)
     .sort((x, y) => x[0] - y[0]);
-  let longest = 0;
+  let longest = { ms: 0, at: from };
   let covered = from;
   for (const [a, b] of spans) {
-    if (a > covered) longest = Math.max(longest, a - covered);
+    if (a - covered > longest.ms) longest = { ms: a - covered, at: covered };
     covered = Math.max(covered, b);
   }
-  return Math.max(longest, to - covered);
+  return to - covered > longest.ms ? { ms: to - covered, at: covered } : longest;
 }
 
 /** Judges the writes the replicas' tokens made in `namespace` since `mark`, within [from, to]. */
@@ -107,7 +108,7 @@ export async function check(o: {
     staleAccepted: [],
     refused: 0,
     conflicted: 0,
-    maxLeaderlessMs: maxLeaderless(all, o.from, o.to),
+    maxLeaderless: maxLeaderless(all, o.from, o.to),
   };
   for (const slot of o.slots) {
     const events = await auditedRequests(o.mark, slot.identity.credentialId, o.from, o.to + 60_000);

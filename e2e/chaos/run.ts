@@ -138,10 +138,13 @@ async function runStore(backend: Backend, kc: KubeConfig, tox: Toxiproxy, o: Cha
     let faultErrors = 0;
     const core = kc.makeApiClient(CoreV1Api);
     let rounds = 0;
+    /** Each round's fault and when it began, to tell which fault the longest leaderless time followed. */
+    const began: { at: number; what: string }[] = [];
     for (let round = 1; round <= o.rounds && !o.stop?.aborted; round += 1) {
       rounds = round;
       const fault = o.sequence ? o.sequence[(round - 1) % o.sequence.length]! : pick(random, o.slow);
       faults[fault] = (faults[fault] ?? 0) + 1;
+      began.push({ at: Date.now(), what: `round ${round}: ${fault}` });
       // A fault that could not be injected (the API server still restarting, say) is reported, and
       // everything it may have left behind healed: the run goes on.
       const what = await inject(fault, {
@@ -182,7 +185,7 @@ async function runStore(backend: Backend, kc: KubeConfig, tox: Toxiproxy, o: Cha
       stale_writes_accepted: v.staleAccepted.length,
       stale_writes_refused: v.refused,
       double_running_ms: observer.doubleRunningMs(to),
-      max_leaderless_ms: v.maxLeaderlessMs,
+      max_leaderless_ms: v.maxLeaderless.ms,
       not_ready_at_end: notReady.length,
       diag: {
         seed: o.seed,
@@ -194,6 +197,7 @@ async function runStore(backend: Backend, kc: KubeConfig, tox: Toxiproxy, o: Cha
         overlaps: observer.overlaps.slice(0, 5),
         stale: v.staleAccepted.slice(0, 5),
         duration_s: Math.round((to - from) / 1000),
+        max_leaderless_in: began.filter((b) => b.at <= v.maxLeaderless.at).at(-1)?.what ?? 'before the first round',
       },
     };
   } finally {
