@@ -23,7 +23,9 @@ function candidate(lock: MemoryLock, id: string, store: MemoryLockStore = lock.c
     timings: DEFAULT_TIMINGS,
     clock,
     random: () => 0,
-    beforeAcquire: (next) => {
+    beforeAcquire: (next, o) => {
+      // As the operator's fence client does: nothing is sent on an aborted signal.
+      if (o.signal.aborted) return Promise.reject(new Error(`fence ${next}: aborted`));
       fenced.push(next);
       lock.log.push(`${clock.now()} fence ${id} ${next}`);
       return Promise.resolve();
@@ -65,6 +67,7 @@ test('a follower raises the fence once the holder is past its renew deadline, an
 
 test('a leader that stops raises the fence above its own epoch before it releases', async () => {
   const lock = new MemoryLock(new FakeClock());
+  (lock.clock as FakeClock).jump(0.25); // a monotonic clock's times have fractions (timeouts must not)
   const a = candidate(lock, 'a');
   await a.gate.start();
   await a.clock.advance(0);

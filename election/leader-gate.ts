@@ -166,7 +166,7 @@ export class LeaderGate {
         // Our writes have settled; fencing our own epoch before the release means a request still
         // held somewhere on the network is refused, and the successor finds the fence raised.
         // Worth it only while the hold is ours: after our renew deadline followers raise it.
-        await this.#fence(l.epoch + 1, l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now());
+        await this.#fence(l.epoch + 1, l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now(), false);
         await this.#release(l.epoch);
       }
       if (reason === 'handover') {
@@ -242,7 +242,7 @@ export class LeaderGate {
     const untilDeadline = state.remainingMs - (this.#t.leaseDurationMs - this.#t.renewDeadlineMs) + EXPIRY_MARGIN_MS;
     if (untilDeadline > 0) return untilDeadline;
     const before = this.#clock.now();
-    await this.#fence(state.epoch + 1, untilExpiry);
+    await this.#fence(state.epoch + 1, untilExpiry, true);
     return Math.max(0, untilExpiry - (this.#clock.now() - before));
   }
 
@@ -250,10 +250,12 @@ export class LeaderGate {
    * Raises the outside fence to `epoch`, giving up after `withinMs` (a failure is only noted:
    * the attempt at a free lock raises it again, and is the one that must succeed).
    */
-  async #fence(epoch: number, withinMs: number): Promise<void> {
+  async #fence(epoch: number, withinMs: number, endsWithStop: boolean): Promise<void> {
     if (!this.#beforeAcquire || this.#fencedTo >= epoch || withinMs <= 0) return;
     try {
-      const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(withinMs)]);
+      // A stopping leader's own raise is made after stop() began: only a follower's ends with it.
+      const timeout = AbortSignal.timeout(Math.ceil(withinMs));
+      const signal = endsWithStop ? AbortSignal.any([this.#stopping.signal, timeout]) : timeout;
       await this.#beforeAcquire(epoch, { signal });
       this.#fencedTo = epoch;
     } catch (err) {
