@@ -27,10 +27,10 @@ function counted(): { f: ReturnType<typeof fence>; sent: string[] } {
   clients.push(client);
   const sent: string[] = [];
   const send = client.send.bind(client);
-  client.send = ((r: Parameters<KubeClient['send']>[0]) => {
+  client.send = (r: Parameters<KubeClient['send']>[0]) => {
     sent.push(r.method);
     return send(r);
-  });
+  };
   return { f: fence(client, { namespace, tenant }), sent };
 }
 
