@@ -1,6 +1,6 @@
 // The shape most singletons want: run this function whenever this process leads, stop it the
 // moment leadership ends, run it again on the next term.
-import type { LeaderWork } from './election.ts';
+import type { Election, LeaderWork } from './election.ts';
 import { openElection } from './election.ts';
 import type { ElectionInternals } from './election.ts';
 import type { ElectOptions } from './options.ts';
@@ -9,6 +9,8 @@ import type { ElectOptions } from './options.ts';
 export interface RunOptions extends ElectOptions {
   /** Leaves the election when it aborts: the work is stopped, then the lock released. */
   signal?: AbortSignal;
+  /** Called with the election before it campaigns: to listen to its events or read its state. */
+  onElection?: (election: Election) => void;
 }
 
 /**
@@ -31,6 +33,7 @@ export async function runWhileLeader<T>(
     if (opts.signal?.aborted) resolve(undefined);
     opts.signal?.addEventListener('abort', () => resolve(undefined), { once: true });
   });
+  opts.onElection?.(election);
   if (!opts.signal?.aborted) await election.start();
   const outcome = await Promise.race([election.finished, stopped]);
   await election.stop();
