@@ -10,6 +10,9 @@ import { createLogger } from '../runtime/logger.ts';
 import { runOperator } from '../operator/run.ts';
 import { StatusFetchError, defaultStatusUrl, fetchStatusReport, formatStatus } from './status.ts';
 import { packageVersion } from './version.ts';
+import { runAwait } from './await.ts';
+import { awaitSettings } from './await-settings.ts';
+import type { AwaitFlags } from './await-settings.ts';
 
 /** Exit codes: 2 for bad configuration or usage, 1 for a failure at run time. */
 export const EXIT_CONFIG = 2;
@@ -36,7 +39,9 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .description('Keeps singleton workloads running exactly once, with fenced leader election')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // `await`'s own flags end where its command begins: `await --lock x node app.js --port 1`.
+    .enablePositionalOptions();
 
   program
     .command('run')
@@ -56,6 +61,27 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
         buildInfo: buildInfo(),
       });
       await waitForSignal(log, () => op.stop(), cfg.terminationGracePeriodMs);
+    });
+
+  program
+    .command('await')
+    .description(
+      'run CMD only while this process leads an election (any lock store; K8S_AWAIT_ELECTION_* variables accepted), ' +
+        'stop it before anyone else can take over, and exit with its status when it exits on its own',
+    )
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .option('-c, --config <file>', 'config file for the store and timings (default: $CONFIG_PATH)')
+    .option('--kubeconfig <file>', 'kubeconfig for the Lease store (default: cluster.kubeconfig, in-cluster)')
+    .option('--lock <name>', 'the lock (Lease) name (default: $K8S_AWAIT_ELECTION_LOCK_NAME, else the tenant)')
+    .option('--status-addr <host:port>', 'status endpoint and /metrics (default: $K8S_AWAIT_ELECTION_STATUS_ENDPOINT)')
+    .passThroughOptions()
+    .action(async (command: string[], opts: AwaitFlags) => {
+      const settings = awaitSettings(env, opts);
+      const log = createLogger(settings.config.logLevel);
+      const status = await runAwait(settings, command, log);
+      // A store client may keep the event loop alive for a while after it closed: do not wait on it.
+      setTimeout(() => process.exit(status), 2000).unref();
+      throw new CommandExit(status);
     });
 
   program

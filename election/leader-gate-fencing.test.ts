@@ -48,6 +48,20 @@ test('budgetMs counts down to the renew deadline from the last renewal sent', as
   assert.equal(ctx.budgetMs(), 0, 'after the end of leadership');
 });
 
+test('leaseRemainingMs counts to the earliest takeover and keeps counting after leadership ended', async () => {
+  const { gate, store, clock, ctx } = await leader(new MemoryLock(new FakeClock()));
+  const { leaseDurationMs: LEASE } = DEFAULT_TIMINGS;
+  assert.equal(ctx.leaseRemainingMs(), LEASE);
+  store.down(); // renewals fail from now on: the last one sent is the grant
+  await clock.advance(DEADLINE);
+  assert.equal(ctx.signal.aborted, true, 'the renew deadline ended leadership');
+  assert.equal(ctx.budgetMs(), 0);
+  assert.equal(ctx.leaseRemainingMs(), LEASE - DEADLINE, 'the time teardown has before a successor may start');
+  await clock.advance(LEASE);
+  assert.equal(ctx.leaseRemainingMs(), 0);
+  await gate.stop();
+});
+
 test('after an event-loop block past the deadline, budgetMs is 0 before the deadline timer has run', async () => {
   const { gate, store, clock, ctx } = await leader(new MemoryLock(new FakeClock()));
   store.down(); // renewals fail from now on

@@ -19,6 +19,13 @@ export interface LeadingContext {
    */
   budgetMs(): number;
   /**
+   * Milliseconds until the store may grant this hold to another candidate at the earliest
+   * (leaseDuration after the last successful renewal was sent). Unlike budgetMs it keeps counting
+   * after leadership ended: teardown that must finish before a successor starts (a child process
+   * to kill) knows how long it has.
+   */
+  leaseRemainingMs(): number;
+  /**
    * The epoch floor: raises this hold's epoch in the store to at least `min` (a store that lost
    * its counter restarts low; the leader raises it above what it sees written). Resolves with the
    * epoch now held; rejects when the hold was lost, and leadership then ends.

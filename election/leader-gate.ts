@@ -331,6 +331,7 @@ export class LeaderGate {
       },
       budgetMs: () =>
         l.ac.signal.aborted ? 0 : Math.max(0, l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now()),
+      leaseRemainingMs: () => Math.max(0, l.renewedAt + this.#t.leaseDurationMs - this.#clock.now()),
       raiseEpoch: (min) => this.#raise(l, min),
     };
   }

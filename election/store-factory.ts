@@ -26,6 +26,11 @@ export interface StoreSettings {
   storageType: Backend;
   /** One lock per tenant. */
   tenant: string;
+  /**
+   * The Lease's name, when it is not `highlander-leader-<tenant>`: an application's election
+   * names its Lease itself (k8s-await-election's LOCK_NAME).
+   */
+  leaseName?: string;
   redis?: RedisSettings;
   databaseURL?: string;
   spanner?: SpannerSettings;
@@ -62,7 +67,7 @@ export async function createLockStore(
       return new LeaseStore({
         kubeConfig: deps.kubeConfig(),
         namespace: s.leaderElection.leaseNamespace,
-        lockName: leaseName(s.tenant),
+        lockName: s.leaseName ?? leaseName(s.tenant),
         timeoutMs,
         ...(deps.leaseLabels ? { labels: deps.leaseLabels } : {}),
       });

@@ -3,7 +3,17 @@
 // the files the code reads at run time, and runs with plain node (no TypeScript loader).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +27,7 @@ const PRODUCTION = [
   'locks',
   'election',
   'config',
+  'app-election',
   'controllers',
   'validate',
   'server',
@@ -88,5 +99,35 @@ describe('npm run build', () => {
     const seed = join(root, 'testkit/fixtures/seed/cr-sample-cronjob.yaml');
     const { stdout } = await run(process.execPath, [main, 'validate', '-f', seed], { env });
     assert.match(stdout, /WorkloadCronJob default\/sample-cronjob ok/);
+  });
+
+  test('the election library imports from plain node by the package name, with its declarations', async () => {
+    // An app's node_modules/highlander: the package.json, the build as dist/, the dependencies.
+    const app = mkdtempSync(join(root, '.cluster', 'build-test-app-'));
+    try {
+      const pkg = join(app, 'node_modules', 'highlander');
+      mkdirSync(pkg, { recursive: true });
+      copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
+      symlinkSync(out, join(pkg, 'dist'));
+      symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
+      const probe = [
+        "import * as lib from 'highlander/election';",
+        'console.log(Object.keys(lib).sort().join(","));',
+        "await lib.elect({ store: { type: 'redis', addr: 'nowhere' }, lock: 'x' }).catch((e) => console.log(e.name, e.problems.join('; ')));",
+      ].join('\n');
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], {
+        cwd: app,
+        env: { PATH: process.env.PATH ?? '' },
+      });
+      assert.equal(
+        stdout,
+        'ConfigError,Election,elect,runWhileLeader\nConfigError store.addr: must be host:port (got "nowhere")\n',
+      );
+      const types = readFileSync(join(out, 'app-election/index.d.ts'), 'utf8');
+      assert.match(types, /export \{ elect, Election \}/);
+      assert.match(readFileSync(join(out, 'app-election/options.d.ts'), 'utf8'), /export interface ElectOptions/);
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
   });
 });

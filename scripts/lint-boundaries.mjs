@@ -7,11 +7,23 @@ export const LAYERS = {
   locks: ['runtime'],
   election: ['locks', 'runtime'],
   config: ['api', 'election', 'locks', 'runtime'],
+  'app-election': ['config', 'election', 'locks', 'runtime'],
   controllers: ['api', 'config', 'runtime'],
   validate: ['api', 'runtime'],
   server: ['api', 'election', 'locks', 'runtime'],
   operator: ['api', 'config', 'controllers', 'election', 'locks', 'runtime', 'server', 'validate'],
-  cli: ['api', 'config', 'controllers', 'election', 'locks', 'operator', 'runtime', 'server', 'validate'],
+  cli: [
+    'api',
+    'app-election',
+    'config',
+    'controllers',
+    'election',
+    'locks',
+    'operator',
+    'runtime',
+    'server',
+    'validate',
+  ],
 };
 const PRODUCT = Object.keys(LAYERS);
 const ALL = [...PRODUCT, 'testkit', 'e2e', 'bench', 'scripts'];

@@ -22,6 +22,10 @@ test('an upward import fails with a message naming the boundary', async () => {
   assert.equal((await problems('controllers/shared/apply.ts', "import '../../operator/run.ts';\n")).length, 1);
   assert.equal((await problems('api/types.ts', "import '../runtime/clock.ts';\n")).length, 1);
   assert.equal((await problems('runtime/informer.ts', "import '../testkit/kube.ts';\n")).length, 1);
+  // The application's election library stands on the election core alone, never on the operator.
+  const lib = await problems('app-election/election.ts', "import '../operator/run.ts';\n");
+  assert.equal(lib.length, 1);
+  assert.match(lib[0]!, /layer boundary: app-election\/ may import config\/, election\/, locks\/, runtime\//);
 });
 
 test('every allowed import passes, and each folder may import its own files', async () => {

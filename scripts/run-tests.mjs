@@ -20,6 +20,7 @@ const suites = {
       'locks',
       'election',
       'config',
+      'app-election',
       'controllers',
       'validate',
       'server',

@@ -13,6 +13,7 @@ export class OperatorProcess {
   readonly stderr: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly #child: ChildProcess;
+  readonly #detached: boolean;
   #waiters = new Set<() => void>();
 
   /**
@@ -25,9 +26,13 @@ export class OperatorProcess {
     env: Record<string, string>,
     args: string[] = [],
     command: readonly string[] = [process.execPath, `${repoRoot}bin/highlander.js`, 'run', ...args],
+    /** Its own process group (with its children), as a container's processes are: see {@link signalGroup}. */
+    opts: { detached?: boolean } = {},
   ) {
     const [file, ...argv] = command;
+    this.#detached = opts.detached ?? false;
     this.#child = spawn(file!, argv, {
+      detached: opts.detached ?? false,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',
@@ -56,6 +61,14 @@ export class OperatorProcess {
   /** Sends a signal (SIGKILL, SIGTERM, SIGSTOP, SIGCONT). */
   signal(sig: NodeJS.Signals): void {
     this.#child.kill(sig);
+  }
+
+  /**
+   * Signals the whole process group (a detached process and the children it started): SIGKILL
+   * or SIGSTOP of a pod's container reaches every process in it, not the first one alone.
+   */
+  signalGroup(sig: NodeJS.Signals): void {
+    process.kill(-this.pid, sig);
   }
 
   /** Log lines with this message. */
@@ -104,6 +117,15 @@ export class OperatorProcess {
     if (this.#child.exitCode === null && this.#child.signalCode === null) {
       this.#child.kill('SIGCONT');
       this.#child.kill('SIGKILL');
+    }
+    // A detached process's children (its group) go with it.
+    if (this.#detached) {
+      try {
+        process.kill(-this.pid, 'SIGCONT');
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        // The group is gone already.
+      }
     }
     await this.exited;
   }
