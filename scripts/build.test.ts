@@ -14,6 +14,7 @@ import {
   statSync,
   symlinkSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -103,7 +104,9 @@ describe('npm run build', () => {
 
   test('the election library imports from plain node by the package name, with its declarations', async () => {
     // An app's node_modules/highlander: the package.json, the build as dist/, the dependencies.
-    const app = mkdtempSync(join(root, '.cluster', 'build-test-app-'));
+    // Outside the checkout: inside it, the name would resolve to the checkout itself (a package
+    // may import itself by name through its exports), not to node_modules/highlander.
+    const app = mkdtempSync(join(tmpdir(), 'highlander-build-test-app-'));
     try {
       const pkg = join(app, 'node_modules', 'highlander');
       mkdirSync(pkg, { recursive: true });
