@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -18,8 +19,9 @@ const running: OperatorProcess[] = [];
 
 before(async () => {
   // An application folder with the package installed the way npm would lay it out.
-  mkdirSync(join(repoRoot, '.cluster'), { recursive: true });
-  app = mkdtempSync(join(repoRoot, '.cluster', 'example-app-'));
+  // Outside the checkout: inside it, `highlander/election` would resolve to the checkout itself
+  // (a package may import itself by name), not to the installed node_modules/highlander.
+  app = mkdtempSync(join(tmpdir(), 'highlander-example-app-'));
   const pkg = join(app, 'node_modules', 'highlander');
   mkdirSync(pkg, { recursive: true });
   await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--out', join(pkg, 'dist')]);
