@@ -22,6 +22,7 @@ COPY runtime ./runtime
 COPY locks ./locks
 COPY election ./election
 COPY config ./config
+COPY app-election ./app-election
 COPY controllers ./controllers
 COPY validate ./validate
 COPY server ./server

@@ -134,3 +134,14 @@ describe('npm run build', () => {
     }
   });
 });
+
+describe('the image build', () => {
+  test('the Dockerfile copies, and .dockerignore lets in, every folder the build compiles', () => {
+    const build = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+    const folders = build.include.map((glob) => glob.split('/')[0]!);
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const ignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
+    const missing = folders.filter((f) => !dockerfile.includes(`COPY ${f} ./${f}\n`) || !ignore.includes(`!${f}/`));
+    assert.deepEqual(missing, [], 'compiled by npm run build but left out of the image');
+  });
+});
