@@ -29,11 +29,27 @@ export function segments(reads: Truth[]): Segment[] {
  * of a grant before the test's own read did) agrees with: stale answers.
  */
 export function staleAnswers(s: Sidecar, reads: Truth[], aheadMs = 300): Sample[] {
+  const truth = withFreeMoments(reads);
   return s.samples.filter(
     (a) =>
       a.status === 200 &&
-      !reads.some((r) => r.holder === a.holder && r.got >= a.sent - WITHIN_MS && r.sent <= a.got + aheadMs),
+      !truth.some((r) => r.holder === a.holder && r.got >= a.sent - WITHIN_MS && r.sent <= a.got + aheadMs),
   );
+}
+
+/**
+ * The reads plus the moments the lock was free between two of them: a new holder is granted
+ * only after the last one released or expired, a free moment the 20 ms reads may fall between.
+ */
+export function withFreeMoments(reads: Truth[]): Truth[] {
+  const out: Truth[] = [];
+  for (const [i, r] of reads.entries()) {
+    const prev = reads[i - 1];
+    if (prev && prev.holder !== null && r.holder !== prev.holder)
+      out.push({ sent: prev.sent, got: r.got, holder: null, epoch: prev.epoch });
+    out.push(r);
+  }
+  return out;
 }
 
 /**
