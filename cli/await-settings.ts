@@ -112,7 +112,8 @@ function namedAsGiven(problem: string, env: Record<string, string | undefined>):
   return problem;
 }
 
-function storeOf(c: HighlanderConfig, kubeconfig: string | undefined): StoreOptions {
+/** The library's store options for the configured store. */
+export function storeOf(c: HighlanderConfig, kubeconfig: string | undefined): StoreOptions {
   switch (c.storageType) {
     case 'kubernetes': {
       const path = kubeconfig ?? c.cluster.kubeconfig;

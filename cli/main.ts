@@ -13,6 +13,9 @@ import { packageVersion } from './version.ts';
 import { runAwait } from './await.ts';
 import { awaitSettings } from './await-settings.ts';
 import type { AwaitFlags } from './await-settings.ts';
+import { runElectUntilSignal } from './elect.ts';
+import { DEFAULT_HTTP, electSettings } from './elect-settings.ts';
+import type { ElectFlags } from './elect-settings.ts';
 
 /** Exit codes: 2 for bad configuration or usage, 1 for a failure at run time. */
 export const EXIT_CONFIG = 2;
@@ -82,6 +85,36 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
       // A store client may keep the event loop alive for a while after it closed: do not wait on it.
       setTimeout(() => process.exit(status), 2000).unref();
       throw new CommandExit(status);
+    });
+
+  program
+    .command('elect')
+    .description(
+      'the leader-elector sidecar: campaign under this pod\'s name (any lock store) and answer {"name":"<leader>"} ' +
+        'on GET /, with epoch and leaseRemainingMs; 503 with name null when the store cannot vouch for the answer',
+    )
+    .option('--election <name>', 'the election: its Lease, Redis key or row (required)')
+    .option('--http <host:port>', `where to answer (default ${DEFAULT_HTTP}; :4040 for every interface)`)
+    .option('--id <id>', "this candidate's id, reported as the leader's name (default: $HIGHLANDER_ID, the host name)")
+    .option('--election-namespace <ns>', "the Lease's namespace (default: $HIGHLANDER_LEASE_NAMESPACE, the pod's)")
+    .option('--observe', 'only report the leader; never campaign')
+    .option('--poll-interval <duration>', 'how often to read the store (default: half the retry period)')
+    .option(
+      '--max-staleness <duration>',
+      'answer unknown when the store was not heard from for this long (default: the retry period)',
+    )
+    .option(
+      '--use-cluster-credentials',
+      "accepted for the classic sidecar's flags: without --kubeconfig, in-cluster is used",
+    )
+    .option('-c, --config <file>', 'config file for the store and timings (default: $CONFIG_PATH)')
+    .option('--kubeconfig <file>', 'kubeconfig for the Lease store (default: cluster.kubeconfig, in-cluster)')
+    .action(async (opts: ElectFlags) => {
+      const settings = electSettings(env, opts);
+      const log = createLogger(settings.config.logLevel);
+      await runElectUntilSignal(settings, log);
+      // A store client may keep the event loop alive for a while after it closed: do not wait on it.
+      setTimeout(() => process.exit(0), 2000).unref();
     });
 
   program

@@ -19,7 +19,7 @@ export interface Candidate {
 }
 
 /** The store's real address and the settings that point a process at `listen` instead. */
-function storeRoute(
+export function storeRoute(
   backend: Backend,
   dir: string,
   name: string,
