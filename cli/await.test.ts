@@ -1,6 +1,9 @@
 // `await` with real child processes on an in-memory lock: the term in the command's environment,
 // its exit status passed on, and a lost lease ending the command before the hold expires.
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '../config/config.ts';
 import { MemoryLock } from '../locks/memory/memory-store.ts';
@@ -43,12 +46,18 @@ test('exit statuses are reported as a shell does', () => {
 });
 
 test('a command that ignores SIGTERM is killed at its deadline; a nearer deadline brings the kill forward', async () => {
+  // The command says when its handler is in place: a fixed wait loses that race on a busy machine.
+  const ready = join(mkdtempSync(join(tmpdir(), 'await-test-')), 'ready');
   const child = new GatedChild(
-    ...splitCmd(node("process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)")),
+    ...splitCmd(
+      node(
+        `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(ready)}, ''); setInterval(() => {}, 1000)`,
+      ),
+    ),
     process.env,
     () => undefined,
   );
-  await new Promise((r) => setTimeout(r, 300)); // let it install its handler
+  while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
   const started = Date.now();
   void child.stop('SIGTERM', 60_000);
   const exit = await child.stop('SIGTERM', 200);
