@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
 .PHONY: help deps build image lint format typecheck test test-unit test-e2e cluster-up cluster-down \
-        services-up services-down build-cluster chaos bench-failover bench-reconcile bench-startup clean \
+        services-up services-down build-cluster chaos bench-failover bench-await bench-reconcile bench-startup clean \
         demo demo-down \
         deploy-manifests api-types
 
@@ -57,6 +57,9 @@ chaos: deps ## chaos suite, one JSON line per store: ROUNDS=200, STORES=kubernet
 
 bench-failover: deps ## failover benchmark on every lock store (JSON lines); ROUNDS=20
 	bash e2e/with-servers.sh node --import tsx bench/failover.ts --rounds $(or $(ROUNDS),20)
+
+bench-await: deps ## highlander await failover per lock store (SIGKILL, SIGTERM → next child started; JSON lines); ROUNDS=20
+	bash e2e/with-servers.sh node --import tsx bench/await.ts --rounds $(or $(ROUNDS),20)
 
 bench-reconcile: deps ## reconcile benchmark: N CRs (CRS=1000) → children, Ready, takeover, idle requests, RSS
 	bash e2e/with-servers.sh node --import tsx bench/reconcile.ts --crs $(or $(CRS),1000)

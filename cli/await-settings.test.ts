@@ -83,6 +83,7 @@ test('Service routing: the pod IP, node name and ports; bad ports and a missing 
       K8S_AWAIT_ELECTION_SERVICE_PORTS_JSON: '[{"name":"my-port","port":1024}]',
       K8S_AWAIT_ELECTION_POD_IP: '10.1.2.3',
       K8S_AWAIT_ELECTION_NODE_NAME: 'node-a',
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
     },
     {},
   );
@@ -109,6 +110,16 @@ test('Service routing: the pod IP, node name and ports; bad ports and a missing 
     problemsOf({ ...K8S, K8S_AWAIT_ELECTION_SERVICE_NAME: 's', K8S_AWAIT_ELECTION_SERVICE_PORTS_JSON: '{port' })[1]!,
     /SERVICE_PORTS_JSON: is not JSON/,
   );
+  assert.deepEqual(problemsOf({ ...K8S, K8S_AWAIT_ELECTION_SERVICE_NAME: 's', K8S_AWAIT_ELECTION_POD_IP: '10.1.2' }), [
+    'K8S_AWAIT_ELECTION_POD_IP: must be an IPv4 or IPv6 address (got "10.1.2")',
+  ]);
+});
+
+test('Service routing outside a pod needs a kubeconfig: the API server is where the EndpointSlice is written', () => {
+  const env = { ...K8S, K8S_AWAIT_ELECTION_SERVICE_NAME: 's', K8S_AWAIT_ELECTION_POD_IP: '10.1.2.3' };
+  assert.match(problemsOf(env)[0]!, /^K8S_AWAIT_ELECTION_SERVICE_NAME: .*--kubeconfig/);
+  assert.equal(awaitSettings(env, { kubeconfig: '/tmp/kc' }).kubeconfig, '/tmp/kc');
+  assert.equal(awaitSettings({ ...env, HIGHLANDER_KUBECONFIG: '/tmp/kc2' }, {}).kubeconfig, '/tmp/kc2');
 });
 
 test('a malformed status address is named, the flag over the variable', () => {

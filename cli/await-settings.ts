@@ -1,6 +1,7 @@
 // `highlander await`'s settings: the operator's configuration (file, HIGHLANDER_* variables) for
 // the store and timings, plus k8s-await-election's K8S_AWAIT_ELECTION_* variables taken as they
 // are, so that a Deployment written for it switches by changing only its image and command.
+import { isIP } from 'node:net';
 import type { ConfigSources, HighlanderConfig } from '../config/config.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import type { ElectOptions, StoreOptions } from '../app-election/options.ts';
@@ -48,6 +49,8 @@ export interface AwaitSettings {
   /** host and port of the status endpoint, when one is asked for. */
   status?: { host: string; port: number };
   service?: ServiceRouting;
+  /** The kubeconfig for the API server (the Lease store, Service routing); unset: in-cluster. */
+  kubeconfig?: string;
 }
 
 /** Command-line flags of `await`. */
@@ -83,6 +86,12 @@ export function awaitSettings(env: Record<string, string | undefined>, flags: Aw
       ? undefined
       : parseAddr(statusText, flags.statusAddr ? '--status-addr' : `${K8S}STATUS_ENDPOINT`, problems);
   const service = serviceRouting(env, problems);
+  const kubeconfig = flags.kubeconfig ?? config?.cluster.kubeconfig;
+  if (service && !kubeconfig && !env.KUBERNETES_SERVICE_HOST) {
+    problems.push(
+      `${K8S}SERVICE_NAME: routing writes an EndpointSlice, which needs the API server: run in a pod, or give --kubeconfig (HIGHLANDER_KUBECONFIG)`,
+    );
+  }
   if (problems.length || !config) throw new ConfigError(problems, 'await settings');
   const lock = set(`${K8S}LOCK_NAME`) ?? flags.lock ?? config.tenant;
   return {
@@ -101,6 +110,7 @@ export function awaitSettings(env: Record<string, string | undefined>, flags: Aw
     config,
     ...(status ? { status } : {}),
     ...(service ? { service } : {}),
+    ...(kubeconfig ? { kubeconfig } : {}),
   };
 }
 
@@ -148,6 +158,7 @@ function serviceRouting(env: Record<string, string | undefined>, problems: strin
   const given = problems.length;
   if (!namespace) problems.push(`${K8S}SERVICE_NAMESPACE: is required with ${K8S}SERVICE_NAME`);
   if (!podIP) problems.push(`${K8S}POD_IP: is required with ${K8S}SERVICE_NAME (fieldRef status.podIP)`);
+  else if (!isIP(podIP)) problems.push(`${K8S}POD_IP: must be an IPv4 or IPv6 address (got ${JSON.stringify(podIP)})`);
   const ports = endpointPorts(env[`${K8S}SERVICE_PORTS_JSON`], problems);
   if (problems.length > given) return undefined;
   const nodeName = env[`${K8S}NODE_NAME`];

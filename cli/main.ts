@@ -6,11 +6,14 @@ import { ConfigError } from '../config/config.ts';
 import { loadCheckedConfig } from './config-check.ts';
 import { CrValidator } from '../validate/cr-validate.ts';
 import { runValidate } from './validate.ts';
+import { KubeClient } from '../runtime/kube-client.ts';
+import { loadKubeConfig } from '../runtime/kubeconfig.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { runOperator } from '../operator/run.ts';
 import { StatusFetchError, defaultStatusUrl, fetchStatusReport, formatStatus } from './status.ts';
 import { packageVersion } from './version.ts';
 import { runAwait } from './await.ts';
+import { routingHooks } from './await-routing.ts';
 import { awaitSettings } from './await-settings.ts';
 import type { AwaitFlags } from './await-settings.ts';
 import { runElectUntilSignal } from './elect.ts';
@@ -81,7 +84,11 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .action(async (command: string[], opts: AwaitFlags) => {
       const settings = awaitSettings(env, opts);
       const log = createLogger(settings.config.logLevel);
-      const status = await runAwait(settings, command, log);
+      const kube = settings.service ? new KubeClient(loadKubeConfig(settings.kubeconfig)) : undefined;
+      const hooks = kube
+        ? routingHooks(kube, settings.service!, log, settings.config.leaderElection.retryPeriodMs)
+        : {};
+      const status = await runAwait(settings, command, log, hooks).finally(() => kube?.close());
       // A store client may keep the event loop alive for a while after it closed: do not wait on it.
       setTimeout(() => process.exit(status), 2000).unref();
       throw new CommandExit(status);
