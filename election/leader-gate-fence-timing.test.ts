@@ -13,7 +13,13 @@ import { DEFAULT_TIMINGS } from './timings.ts';
 const { leaseDurationMs: LEASE, renewDeadlineMs: DEADLINE, retryPeriodMs: RETRY } = DEFAULT_TIMINGS;
 
 /** A candidate whose fence writes go into the lock's log, beside its grants and releases. */
-function candidate(lock: MemoryLock, id: string, store: MemoryLockStore = lock.client()) {
+function candidate(
+  lock: MemoryLock,
+  id: string,
+  store: MemoryLockStore = lock.client(),
+  /** What the leader's work still has to do once told to stop. */
+  drain: () => Promise<void> = () => Promise.resolve(),
+) {
   const clock = lock.clock as FakeClock;
   const fenced: number[] = [];
   const contexts: LeadingContext[] = [];
@@ -33,7 +39,7 @@ function candidate(lock: MemoryLock, id: string, store: MemoryLockStore = lock.c
     callbacks: {
       onStartedLeading: (c) => {
         contexts.push(c);
-        return new Promise<void>((r) => c.signal.addEventListener('abort', () => r()));
+        return new Promise<void>((r) => c.signal.addEventListener('abort', () => void drain().then(r)));
       },
       onStoppedLeading: () => undefined,
     },
@@ -81,6 +87,22 @@ test('a leader that stops raises the fence above its own epoch before it release
   assert.equal(b.gate.epoch(), 2);
   assert.deepEqual(b.fenced, [2], 'b raises through its own fence client (a no-op on a raised fence)');
   await b.gate.stop();
+});
+
+test('a stopping leader raises the fence while its work drains, and releases once both are done', async () => {
+  const lock = new MemoryLock(new FakeClock());
+  let drained = (): void => undefined;
+  const draining = new Promise<void>((r) => (drained = r));
+  const a = candidate(lock, 'a', undefined, () => draining);
+  await a.gate.start();
+  await a.clock.advance(0);
+  const stopped = a.gate.stop();
+  await a.clock.advance(0);
+  const events = () => lock.log.map((l) => l.split(' ').slice(1).join(' ')).slice(2); // after 'fence a 1', 'acquire a 1'
+  assert.deepEqual(events(), ['fence a 2'], 'the fence waited for the work, or the release did not');
+  drained();
+  await stopped;
+  assert.deepEqual(events(), ['fence a 2', 'release a 1']);
 });
 
 test('a grant above the fence is given back, and taken again once the fence is raised to it', async () => {

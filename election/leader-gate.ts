@@ -160,15 +160,19 @@ export class LeaderGate {
       if (!grant) break;
       const l = this.#lead(grant.epoch, grant.sentAt);
       await this.#renewUntilEnded(l);
-      await l.work;
       const reason = l.ac.signal.reason as StopReason;
-      if (reason === 'shutdown' || reason === 'handover') {
-        // Our writes have settled; fencing our own epoch before the release means a request still
-        // held somewhere on the network is refused, and the successor finds the fence raised.
-        // Worth it only while the hold is ours: after our renew deadline followers raise it.
-        await this.#fence(l.epoch + 1, l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now(), false);
-        await this.#release(l.epoch);
-      }
+      const stepsAside = reason === 'shutdown' || reason === 'handover';
+      // Stepping aside, we fence our own epoch while our work drains, not after: that work has been
+      // told to stop and asks the gate before every write, so what the fence can still refuse is a
+      // request of ours already in flight, which is what it is for. The successor then finds the
+      // fence raised and sends only its grant. Worth it only while the hold is ours: after our
+      // renew deadline followers raise it.
+      const fenced = stepsAside
+        ? this.#fence(l.epoch + 1, l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now(), false)
+        : undefined;
+      await l.work;
+      await fenced;
+      if (stepsAside) await this.#release(l.epoch);
       if (reason === 'handover') {
         for (const done of this.#handedOver) done();
         this.#handedOver.clear();
