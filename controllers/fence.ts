@@ -1,8 +1,9 @@
 // The fence: per tenant, a Lease in the lease namespace that says the newest epoch, which the
 // API server's admission policy compares every managed write with. With the Lease lock store the
 // lock itself is the fence (its leaseTransitions are the epoch, raised atomically with each
-// grant); with Redis, PostgreSQL or Spanner the new leader raises this Lease right after its
-// grant, before any other write. It only ever goes up.
+// grant); with Redis, PostgreSQL or Spanner this Lease is raised to the next epoch before that
+// epoch is granted (by the leader as it steps aside, by a follower once the holder is past its
+// renew deadline, or by the candidate that finds the lock free). It only ever goes up.
 import { Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FENCE_LABEL, TENANT_LABEL } from '../api/labels.ts';
@@ -53,16 +54,19 @@ export function fence(client: KubeClient, o: { namespace: string; tenant: string
       followFence(kc, path, name, (l) => {
         if (!l || epochOf(l) >= epochOf(known)) known = l; // never back to an older version
       }),
+    /** The highest epoch of the fence seen here (read, written or watched), without a request. */
+    seenEpoch: (): number => epochOf(known),
     /** The epoch the fence holds now (0 when there is none). */
     epoch: async (): Promise<number> => epochOf(await read()),
     /**
-     * Raises the fence to the guard's epoch (a compare-and-swap; never lowers it). When this
-     * holder wrote the fence last, the first try writes over that version without reading it.
+     * Raises the fence to the guard's epoch (a compare-and-swap; never lowers it). The first try
+     * writes over the version last seen (kept current by the watch) without reading it; when
+     * that version is stale, the API server answers 409 and the next try reads.
      */
     async raise(guard: WriteGuard, holder: string): Promise<void> {
       if (epochOf(known) >= guard.epoch) return;
       for (let attempt = 0; attempt < 5; attempt += 1) {
-        const current = attempt === 0 && known?.spec?.holderIdentity === holder ? known : await read();
+        const current = attempt === 0 && known ? known : await read();
         if (epochOf(current) >= guard.epoch) return;
         const body = {
           apiVersion: 'coordination.k8s.io/v1',
@@ -81,7 +85,8 @@ export function fence(client: KubeClient, o: { namespace: string; tenant: string
             : await sendGuarded<FenceLease>(client, guard, { method: 'POST', path, body });
           return;
         } catch (err) {
-          if (!(err instanceof KubeApiError && err.code === 409)) throw err; // raced: read again
+          // Raced (409), or the version we wrote over was deleted since (404): read again.
+          if (!(err instanceof KubeApiError && (err.code === 409 || (err.code === 404 && current)))) throw err;
         }
       }
       throw new Error(`fence ${o.namespace}/${name}: could not raise it to epoch ${guard.epoch}`);

@@ -85,4 +85,10 @@ export interface LeaderGateOptions {
    * attempt, retried with backoff). The gate never leads with a grant above the fence it raised.
    */
   beforeAcquire?: (nextEpoch: number, opts: { signal: AbortSignal }) => Promise<void>;
+  /**
+   * The epoch the outside fence is known to have reached, without a request (e.g. from a watch of
+   * it; only ever what has been written). A candidate that knows the fence is above the epoch it
+   * last saw neither reads the store nor raises the fence before it asks for the lock.
+   */
+  fenceSeen?: () => number;
 }

@@ -53,6 +53,7 @@ export class LeaderGate {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #beforeAcquire: LeaderGateOptions['beforeAcquire'];
+  readonly #fenceSeen: () => number;
   #running = false;
   #stopping = new AbortController();
   #leading: Leading | undefined;
@@ -76,6 +77,7 @@ export class LeaderGate {
     this.#clock = opts.clock ?? systemClock;
     this.#random = opts.random ?? Math.random;
     this.#beforeAcquire = opts.beforeAcquire;
+    this.#fenceSeen = opts.fenceSeen ?? (() => 0);
   }
 
   /** This candidate's identity. */
@@ -196,6 +198,7 @@ export class LeaderGate {
             await this.#release(r.epoch); // stopped while the call was in flight
             return undefined;
           }
+          this.#fencedTo = Math.max(this.#fencedTo, this.#fenceSeen());
           if (!this.#beforeAcquire || r.epoch <= this.#fencedTo) return { epoch: r.epoch, sentAt };
           // Someone held (and lost) an epoch between our fence and our grant: the fence is below
           // this grant, so that holder's late writes would pass. Give it back and go round again.
@@ -225,6 +228,7 @@ export class LeaderGate {
    * Nothing to do when it is already above the last epoch seen: raised early, or by our release.
    */
   async #fenceIfFree(): Promise<void> {
+    this.#fencedTo = Math.max(this.#fencedTo, this.#fenceSeen());
     if (!this.#beforeAcquire || (this.#seen.epoch >= 0 && this.#fencedTo > this.#seen.epoch)) return;
     const state = await this.#store.read({ signal: this.#stopping.signal });
     if (state.holder === null && this.#fencedTo <= state.epoch) {

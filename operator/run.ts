@@ -201,6 +201,7 @@ function electionGate(
       : {
           beforeAcquire: (next: number, o: { signal: AbortSignal }) =>
             fenceLease.raise({ ...unguarded(next), signal: o.signal }, identity),
+          fenceSeen: () => fenceLease.seenEpoch(),
         }),
     observer: combineObservers(
       metrics.gateObserver(),
