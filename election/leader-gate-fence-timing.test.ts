@@ -19,6 +19,8 @@ function candidate(
   store: MemoryLockStore = lock.client(),
   /** What the leader's work still has to do once told to stop. */
   drain: () => Promise<void> = () => Promise.resolve(),
+  /** What this candidate's watch of the fence shows. */
+  fenceSeen?: () => number,
 ) {
   const clock = lock.clock as FakeClock;
   const fenced: number[] = [];
@@ -29,6 +31,7 @@ function candidate(
     timings: DEFAULT_TIMINGS,
     clock,
     random: () => 0,
+    ...(fenceSeen ? { fenceSeen } : {}),
     beforeAcquire: (next, o) => {
       // As the operator's fence client does: nothing is sent on an aborted signal.
       if (o.signal.aborted) return Promise.reject(new Error(`fence ${next}: aborted`));
@@ -86,6 +89,21 @@ test('a leader that stops raises the fence above its own epoch before it release
   await b.clock.advance(0);
   assert.equal(b.gate.epoch(), 2);
   assert.deepEqual(b.fenced, [2], 'b raises through its own fence client (a no-op on a raised fence)');
+  await b.gate.stop();
+});
+
+test('a successor whose fence watch shows the fence raised takes the lock without reading the store or raising it', async () => {
+  const lock = new MemoryLock(new FakeClock());
+  const a = candidate(lock, 'a');
+  await a.gate.start();
+  await a.clock.advance(0);
+  const b = candidate(lock, 'b', undefined, undefined, () => Math.max(0, ...a.fenced));
+  await b.gate.start();
+  await b.clock.advance(0);
+  await a.gate.stop(); // raises the fence to 2, then releases; b is woken by the release
+  await b.clock.advance(0);
+  assert.equal(b.gate.epoch(), 2);
+  assert.deepEqual(b.fenced, [], 'b raised a fence its watch showed raised');
   await b.gate.stop();
 });
 
