@@ -47,6 +47,9 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
 COPY --from=build /src/dist ./dist
+# `highlander` on the PATH, so a Deployment's `command: [highlander, await, --]` runs as written
+# in this image and in images built FROM it.
+RUN ln -s /app/bin/highlander.js /usr/local/bin/highlander
 # uid 1000 is the base image's `node` user; numeric, so that Kubernetes' runAsNonRoot can
 # verify it without a runAsUser.
 USER 1000:1000

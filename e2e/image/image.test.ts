@@ -14,12 +14,10 @@ import { freePort } from '../../testkit/free-port.ts';
 import { createTestNamespace, kubeconfigPath, loadKubeConfig } from '../../testkit/kube.ts';
 import type { TestNamespace } from '../../testkit/kube.ts';
 import { OperatorProcess } from '../../testkit/operator-process.ts';
-import { runCommand } from '../../testkit/run-command.ts';
-import type { Run } from '../../testkit/run-command.ts';
+import { BUILD_MS, podmanWithImage } from '../../testkit/podman.ts';
+import type { Podman } from '../../testkit/podman.ts';
 import { workloadClient } from '../../testkit/workloads.ts';
 
-/** A cold build (base rootfs, npm ci, tsc) takes minutes on a 2-core machine. */
-const BUILD_MS = 30 * 60_000;
 /** `podman stop`'s wait between SIGTERM and SIGKILL: a clean stop must fit in it. */
 const STOP_GRACE_S = 20;
 
@@ -28,30 +26,20 @@ const crs = workloadClient(kc, () => ns.name);
 const container = `highlander-image-test-${process.pid}`;
 const tenant = uniqueTenant('img');
 let ns: TestNamespace;
-let podmanEnv: NodeJS.ProcessEnv;
+let pm: Podman;
 let kubeDir: string;
 let port: number;
 let op: OperatorProcess | undefined;
 
-/** Runs podman with the repository's containers.conf; throws unless it exits 0 when `ok`. */
-async function podman(args: string[], ok = true): Promise<Run> {
-  const r = await runCommand('podman', args, '', podmanEnv);
-  if (ok && r.code !== 0) throw new Error(`podman ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
-  return r;
-}
+const podman = (args: string[], ok = true) => pm.run(args, ok);
 
 /** Runs `node -e SCRIPT` inside the running container (as its user, 1000). */
-const inContainer = (script: string): Promise<Run> => podman(['exec', container, 'node', '-e', script], false);
+const inContainer = (script: string) => podman(['exec', container, 'node', '-e', script], false);
 
 before(
   async () => {
-    const conf = await runCommand('bash', ['scripts/image/ensure-podman.sh']);
-    assert.equal(conf.code, 0, conf.stderr);
-    podmanEnv = { ...process.env, CONTAINERS_CONF: /^CONTAINERS_CONF=(.*)$/m.exec(conf.stdout)![1]! };
-    const built = await runCommand('bash', ['scripts/image/build.sh']);
-    assert.equal(built.code, 0, built.stderr.slice(-3000));
-    const image = built.stdout.trim().split('\n').at(-1)!;
-    assert.match(image, /^localhost\/highlander:[0-9a-f]{12}$/);
+    pm = await podmanWithImage();
+    const { image } = pm;
 
     ns = await createTestNamespace(kc, 'img');
     // The admin kubeconfig is root's and mode 600: the container's uid 1000 reads a copy.
@@ -86,7 +74,7 @@ before(
       'run',
     ];
     // podman's own environment; the operator's is what --env passes.
-    op = new OperatorProcess('image', { CONTAINERS_CONF: podmanEnv.CONTAINERS_CONF! }, [], run);
+    op = new OperatorProcess('image', { CONTAINERS_CONF: pm.env.CONTAINERS_CONF! }, [], run);
   },
   { timeout: BUILD_MS + STARTUP_MS },
 );
