@@ -224,9 +224,10 @@ before(
 );
 
 after(async () => {
-  await Promise.all(
-    [...pods.keys()].map((n) => pm.run(['rm', '--force', '--time', '0', `${n}-app`, `${n}-net`], false)),
-  );
+  // The app containers first: a container whose network namespace another one joined cannot go.
+  const names = [...pods.keys()];
+  if (names.length) await pm.run(['rm', '--force', '--ignore', '--time', '0', ...names.map((n) => `${n}-app`)], false);
+  if (names.length) await pm.run(['rm', '--force', '--ignore', '--time', '0', ...names.map((n) => `${n}-net`)], false);
   await Promise.all([...pods.values()].map((p) => p.app.kill()));
   bridge?.close();
   admin.close();
