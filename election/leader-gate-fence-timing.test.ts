@@ -16,12 +16,17 @@ const { leaseDurationMs: LEASE, renewDeadlineMs: DEADLINE, retryPeriodMs: RETRY 
 function candidate(
   lock: MemoryLock,
   id: string,
-  store: MemoryLockStore = lock.client(),
-  /** What the leader's work still has to do once told to stop. */
-  drain: () => Promise<void> = () => Promise.resolve(),
-  /** What this candidate's watch of the fence shows. */
-  fenceSeen?: () => number,
+  o: {
+    store?: MemoryLockStore;
+    /** What the leader's work still has to do once told to stop. */
+    drain?: () => Promise<void>;
+    /** What this candidate's watch of the fence shows. */
+    fenceSeen?: () => number;
+    /** How long a fence write takes (resolves when it has landed). */
+    fenceWrite?: (next: number) => Promise<void>;
+  } = {},
 ) {
+  const { store = lock.client(), drain = () => Promise.resolve(), fenceSeen, fenceWrite } = o;
   const clock = lock.clock as FakeClock;
   const fenced: number[] = [];
   const contexts: LeadingContext[] = [];
@@ -37,7 +42,7 @@ function candidate(
       if (o.signal.aborted) return Promise.reject(new Error(`fence ${next}: aborted`));
       fenced.push(next);
       lock.log.push(`${clock.now()} fence ${id} ${next}`);
-      return Promise.resolve();
+      return fenceWrite ? fenceWrite(next) : Promise.resolve();
     },
     callbacks: {
       onStartedLeading: (c) => {
@@ -74,13 +79,21 @@ test('a follower raises the fence once the holder is past its renew deadline, an
   await a.gate.stop();
 });
 
-test('a leader that stops raises the fence above its own epoch before it releases', async () => {
+test('a leader with a write left unanswered raises the fence above its own epoch before it releases', async () => {
   const lock = new MemoryLock(new FakeClock());
   (lock.clock as FakeClock).jump(0.25); // a monotonic clock's times have fractions (timeouts must not)
-  const a = candidate(lock, 'a');
+  let landed = (): void => undefined;
+  const a = candidate(lock, 'a', {
+    fenceWrite: (next) => (next === 1 ? Promise.resolve() : new Promise<void>((r) => (landed = r))),
+  });
   await a.gate.start();
   await a.clock.advance(0);
-  await a.gate.stop();
+  a.contexts[0]!.unanswered(); // e.g. a write aborted in flight: it may still land
+  const stopped = a.gate.stop();
+  await a.clock.advance(0);
+  assert.ok(!lock.log.some((l) => l.includes('release')), 'released before the fence was up');
+  landed();
+  await stopped;
   const tail = lock.log.slice(-2).map((l) => l.split(' ').slice(1).join(' '));
   assert.deepEqual(tail, ['fence a 2', 'release a 1']);
   // The successor finds the fence raised and takes the lock without raising it again.
@@ -97,9 +110,10 @@ test('a successor whose fence watch shows the fence raised takes the lock withou
   const a = candidate(lock, 'a');
   await a.gate.start();
   await a.clock.advance(0);
-  const b = candidate(lock, 'b', undefined, undefined, () => Math.max(0, ...a.fenced));
+  const b = candidate(lock, 'b', { fenceSeen: () => Math.max(0, ...a.fenced) });
   await b.gate.start();
   await b.clock.advance(0);
+  a.contexts[0]!.unanswered(); // so that a's release is not clean
   await a.gate.stop(); // raises the fence to 2, then releases; b is woken by the release
   await b.clock.advance(0);
   assert.equal(b.gate.epoch(), 2);
@@ -107,13 +121,64 @@ test('a successor whose fence watch shows the fence raised takes the lock withou
   await b.gate.stop();
 });
 
-test('a stopping leader raises the fence while its work drains, and releases once both are done', async () => {
+test('a leader whose writes were all answered releases at once, saying so; its successor starts without a fence write', async () => {
+  const lock = new MemoryLock(new FakeClock());
+  let landed = (): void => undefined;
+  const a = candidate(lock, 'a', {
+    fenceWrite: (next) => (next === 1 ? Promise.resolve() : new Promise<void>((r) => (landed = r))),
+  });
+  await a.gate.start();
+  await a.clock.advance(0);
+  const b = candidate(lock, 'b', { fenceSeen: () => 1 }); // b's watch shows the fence a raised
+  await b.gate.start();
+  await b.clock.advance(0);
+  const stopped = a.gate.stop();
+  await a.clock.advance(0);
+  assert.ok(
+    lock.log.some((l) => l.endsWith('release a 1')),
+    'the release waited for a fence it did not need',
+  );
+  assert.equal(b.gate.epoch(), 2, 'b did not take the lock after the clean release');
+  assert.deepEqual(b.fenced, [], 'b raised the fence (its work raises it to its own epoch, not the gate)');
+  assert.deepEqual(a.fenced, [1], 'a clean stop sent a fence write');
+  landed();
+  await stopped;
+  await b.gate.stop();
+});
+
+test('a clean release excuses only the grant right after it: with another grant between, the fence goes up first', async () => {
+  const lock = new MemoryLock(new FakeClock());
+  const a = candidate(lock, 'a');
+  await a.gate.start();
+  await a.clock.advance(0);
+  const b = candidate(lock, 'b', { fenceSeen: () => 2 }); // the fence as a's stop leaves it
+  await b.gate.start();
+  await b.clock.advance(0);
+  const c = lock.client(); // another holder that takes epoch 2 between a's release and b's attempt
+  b.store.down(); // so that b's attempt on the release fails, and comes after c's
+  await a.gate.stop(); // clean: tells b
+  const g = await c.tryAcquire('c', LEASE);
+  assert.ok(g.acquired && g.epoch === 2);
+  await c.release('c', 2); // not clean: c's writes may still land
+  b.store.down(false);
+  await b.clock.advance(RETRY * 2);
+  assert.equal(b.gate.epoch(), 3, lock.log.join('\n'));
+  const bGrant = lock.log.findIndex((l) => l.endsWith('acquire b 3'));
+  assert.ok(
+    lock.log.slice(0, bGrant).some((l) => l.endsWith('fence b 3')),
+    `b led at 3 with c's epoch 2 not fenced out:\n${lock.log.join('\n')}`,
+  );
+  await b.gate.stop();
+});
+
+test('a stopping leader with a write left unanswered raises the fence while its work drains, and releases once both are done', async () => {
   const lock = new MemoryLock(new FakeClock());
   let drained = (): void => undefined;
   const draining = new Promise<void>((r) => (drained = r));
-  const a = candidate(lock, 'a', undefined, () => draining);
+  const a = candidate(lock, 'a', { drain: () => draining });
   await a.gate.start();
   await a.clock.advance(0);
+  a.contexts[0]!.unanswered();
   const stopped = a.gate.stop();
   await a.clock.advance(0);
   const events = () => lock.log.map((l) => l.split(' ').slice(1).join(' ')).slice(2); // after 'fence a 1', 'acquire a 1'
@@ -165,7 +230,7 @@ test('a renewal answered after the renew deadline ends leadership (followers cou
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
-  const a = candidate(lock, 'a', slow);
+  const a = candidate(lock, 'a', { store: slow });
   await a.gate.start();
   await clock.advance(0);
   const ctx = a.contexts[0]!;

@@ -31,6 +31,12 @@ export interface LeadingContext {
    * epoch now held; rejects when the hold was lost, and leadership then ends.
    */
   raiseEpoch(min: number): Promise<number>;
+  /**
+   * A write of this hold got no definite answer and may still land. Once told, the gate fences
+   * this hold's epoch out before it releases; otherwise a clean release lets the successor start
+   * without waiting for that fence.
+   */
+  unanswered(): void;
 }
 
 /** The three callbacks of the gate. */
@@ -59,7 +65,8 @@ export interface GateObserver {
   attemptFailed?(err: unknown): void;
   renewed?(info: { epoch: number; latencyMs: number }): void;
   renewFailed?(err: unknown): void;
-  released?(info: { epoch: number; ok: boolean }): void;
+  /** `clean`: the release said that none of this hold's writes can still land. */
+  released?(info: { epoch: number; ok: boolean; clean: boolean }): void;
   /** The leader's work threw instead of stopping cleanly. */
   workFailed?(err: unknown): void;
   /** The epoch was raised to the floor. */

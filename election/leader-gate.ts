@@ -11,6 +11,7 @@ import type { Clock, TimerHandle } from '../runtime/clock.ts';
 import { sleep, systemClock } from '../runtime/clock.ts';
 import type { LeaderTimings } from './timings.ts';
 import { JITTER_FACTOR, validateTimings } from './timings.ts';
+import { OutsideFence } from './outside-fence.ts';
 import type { LockEvent, LockState, LockStore } from '../locks/lock-store.ts';
 
 import type {
@@ -38,6 +39,8 @@ interface Leading {
   work: Promise<void>;
   /** The store call in flight for this hold (renewals and raises never overlap: each changes the grant). */
   storeCall: Promise<unknown>;
+  /** A write of this hold got no definite answer: it may still land (see LeadingContext.unanswered). */
+  unanswered: boolean;
 }
 
 /** After the computed expiry, wait this much more so the store surely agrees. */
@@ -52,8 +55,8 @@ export class LeaderGate {
   readonly #obs: GateObserver;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #beforeAcquire: LeaderGateOptions['beforeAcquire'];
-  readonly #fenceSeen: () => number;
+  /** The fence outside the store (LeaderGateOptions.beforeAcquire), when there is one. */
+  readonly #outside: OutsideFence | undefined;
   #running = false;
   #stopping = new AbortController();
   #leading: Leading | undefined;
@@ -65,8 +68,6 @@ export class LeaderGate {
   #freeAt: number | undefined;
   /** Waiters of {@link handover}, told once the lock is released. */
   readonly #handedOver = new Set<() => void>();
-  /** The epoch this gate has seen the outside fence reach (beforeAcquire succeeded for it); it only goes up. */
-  #fencedTo = 0;
 
   constructor(opts: LeaderGateOptions) {
     this.#t = validateTimings(opts.timings);
@@ -76,8 +77,7 @@ export class LeaderGate {
     this.#obs = opts.observer ?? {};
     this.#clock = opts.clock ?? systemClock;
     this.#random = opts.random ?? Math.random;
-    this.#beforeAcquire = opts.beforeAcquire;
-    this.#fenceSeen = opts.fenceSeen ?? (() => 0);
+    this.#outside = opts.beforeAcquire ? new OutsideFence(opts.beforeAcquire, opts.fenceSeen) : undefined;
   }
 
   /** This candidate's identity. */
@@ -163,18 +163,8 @@ export class LeaderGate {
       const l = this.#lead(grant.epoch, grant.sentAt);
       await this.#renewUntilEnded(l);
       const reason = l.ac.signal.reason as StopReason;
-      const stepsAside = reason === 'shutdown' || reason === 'handover';
-      // Stepping aside, we fence our own epoch while our work drains, not after: that work has been
-      // told to stop and asks the gate before every write, so what the fence can still refuse is a
-      // request of ours already in flight, which is what it is for. The successor then finds the
-      // fence raised and sends only its grant. Worth it only while the hold is ours: after our
-      // renew deadline followers raise it.
-      const fenced = stepsAside
-        ? this.#fence(l.epoch + 1, l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now(), false)
-        : undefined;
-      await l.work;
-      await fenced;
-      if (stepsAside) await this.#release(l.epoch);
+      if (reason === 'shutdown' || reason === 'handover') await this.#stepAside(l);
+      else await l.work; // the hold is over already: nothing to release
       if (reason === 'handover') {
         for (const done of this.#handedOver) done();
         this.#handedOver.clear();
@@ -182,6 +172,23 @@ export class LeaderGate {
         await sleep(this.#clock, this.#t.leaseDurationMs, this.#stopping.signal);
       }
     }
+  }
+
+  /**
+   * Stepping aside (stop, handover): releases once our work has drained. When every write of ours
+   * was answered, none can land later, so there is nothing for a fence to refuse: the release
+   * says so (clean) and the successor starts without fencing us out. Otherwise our own epoch is
+   * fenced out first — while the work drains when a write was already left unanswered, since
+   * what the fence can still refuse is a request of ours in flight. Worth it only while the hold
+   * is ours: after our renew deadline followers raise it.
+   */
+  async #stepAside(l: Leading): Promise<void> {
+    const fenceOut = () => this.#fence(l.epoch + 1, l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now(), false);
+    const fenced = l.unanswered ? fenceOut() : undefined;
+    await l.work;
+    const clean = !!this.#outside && !l.unanswered;
+    if (!clean) await (fenced ?? fenceOut());
+    await this.#release(l.epoch, clean);
   }
 
   /** Tries until the lock is ours (undefined when stopped first). */
@@ -198,8 +205,9 @@ export class LeaderGate {
             await this.#release(r.epoch); // stopped while the call was in flight
             return undefined;
           }
-          this.#fencedTo = Math.max(this.#fencedTo, this.#fenceSeen());
-          if (!this.#beforeAcquire || r.epoch <= this.#fencedTo) return { epoch: r.epoch, sentAt };
+          // After a clean release the fence may be one below our grant: the leader's work raises
+          // it to our epoch before its first write (the operator's takeover), as after every grant.
+          if (!this.#outside || this.#outside.covers(r.epoch)) return { epoch: r.epoch, sentAt };
           // Someone held (and lost) an epoch between our fence and our grant: the fence is below
           // this grant, so that holder's late writes would pass. Give it back and go round again.
           await this.#release(r.epoch);
@@ -225,16 +233,14 @@ export class LeaderGate {
 
   /**
    * Raises the outside fence when the store says the lock is free (never while someone holds it).
-   * Nothing to do when it is already above the last epoch seen: raised early, or by our release.
+   * Nothing to do when it already covers the next grant: raised early, by the releasing holder,
+   * or not needed after a clean release (see OutsideFence.covers).
    */
   async #fenceIfFree(): Promise<void> {
-    this.#fencedTo = Math.max(this.#fencedTo, this.#fenceSeen());
-    if (!this.#beforeAcquire || (this.#seen.epoch >= 0 && this.#fencedTo > this.#seen.epoch)) return;
+    const o = this.#outside;
+    if (!o || (this.#seen.epoch >= 0 && o.covers(this.#seen.epoch + 1))) return;
     const state = await this.#store.read({ signal: this.#stopping.signal });
-    if (state.holder === null && this.#fencedTo <= state.epoch) {
-      await this.#beforeAcquire(state.epoch + 1, { signal: this.#stopping.signal });
-      this.#fencedTo = Math.max(this.#fencedTo, state.epoch + 1);
-    }
+    if (state.holder === null && !o.covers(state.epoch + 1)) await o.raise(state.epoch + 1, this.#stopping.signal);
   }
 
   /**
@@ -246,7 +252,7 @@ export class LeaderGate {
   async #waitForHold(state: LockState): Promise<number> {
     if (state.holder === null) return this.#t.retryPeriodMs;
     const untilExpiry = state.remainingMs + EXPIRY_MARGIN_MS;
-    if (!this.#beforeAcquire || this.#fencedTo > state.epoch || state.holder === this.#id) return untilExpiry;
+    if (!this.#outside || this.#outside.epoch > state.epoch || state.holder === this.#id) return untilExpiry;
     const untilDeadline = state.remainingMs - (this.#t.leaseDurationMs - this.#t.renewDeadlineMs) + EXPIRY_MARGIN_MS;
     if (untilDeadline > 0) return untilDeadline;
     const before = this.#clock.now();
@@ -259,13 +265,12 @@ export class LeaderGate {
    * the attempt at a free lock raises it again, and is the one that must succeed).
    */
   async #fence(epoch: number, withinMs: number, endsWithStop: boolean): Promise<void> {
-    if (!this.#beforeAcquire || this.#fencedTo >= epoch || withinMs <= 0) return;
+    if (!this.#outside || this.#outside.epoch >= epoch || withinMs <= 0) return;
     try {
       // A stopping leader's own raise is made after stop() began: only a follower's ends with it.
       const timeout = AbortSignal.timeout(Math.ceil(withinMs));
       const signal = endsWithStop ? AbortSignal.any([this.#stopping.signal, timeout]) : timeout;
-      await this.#beforeAcquire(epoch, { signal });
-      this.#fencedTo = epoch;
+      await this.#outside.raise(epoch, signal);
     } catch (err) {
       this.#obs.attemptFailed?.(err);
     }
@@ -284,6 +289,7 @@ export class LeaderGate {
       deadline: undefined,
       work: Promise.resolve(),
       storeCall: Promise.resolve(),
+      unanswered: false,
     };
     this.#leading = l;
     this.#armDeadline(l);
@@ -341,6 +347,9 @@ export class LeaderGate {
         l.ac.signal.aborted ? 0 : Math.max(0, l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now()),
       leaseRemainingMs: () => Math.max(0, l.renewedAt + this.#t.leaseDurationMs - this.#clock.now()),
       raiseEpoch: (min) => this.#raise(l, min),
+      unanswered: () => {
+        l.unanswered = true;
+      },
     };
   }
 
@@ -391,14 +400,14 @@ export class LeaderGate {
     this.#cb.onStoppedLeading({ epoch: l.epoch, reason });
   }
 
-  async #release(epoch: number): Promise<void> {
+  async #release(epoch: number, clean = false): Promise<void> {
     let ok = false;
     try {
-      ok = await this.#store.release(this.#id, epoch);
+      ok = await this.#store.release(this.#id, epoch, { clean });
     } catch (err) {
       this.#obs.attemptFailed?.(err);
     }
-    this.#obs.released?.({ epoch, ok });
+    this.#obs.released?.({ epoch, ok, clean });
   }
 
   #onStoreEvent(e: LockEvent): void {
@@ -406,6 +415,7 @@ export class LeaderGate {
       if (e.epoch >= this.#seen.epoch && this.#seen.holder !== null && this.#seen.holder !== this.#id) {
         this.#freeAt = this.#clock.now();
       }
+      if (e.clean) this.#outside?.noteCleanRelease(e.epoch);
       this.#wake?.();
     } else if (e.holder !== this.#id) {
       this.#noteHolder({ holder: e.holder, epoch: e.epoch, remainingMs: this.#t.leaseDurationMs });

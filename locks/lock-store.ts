@@ -28,13 +28,27 @@ export interface Grant {
 /** The answer to {@link LockStore.tryAcquire}: a grant, or the state that prevented one. */
 export type AcquireResult = ({ acquired: true } & Grant) | { acquired: false; state: LockState };
 
-/** A change a store tells its subscribers about, as soon as it happens. */
-export type LockEvent = { type: 'released'; epoch: number } | { type: 'acquired'; holder: string; epoch: number };
+/**
+ * A change a store tells its subscribers about, as soon as it happens. A release says `clean`
+ * when its holder said so (see {@link ReleaseOptions}); stores whose notifications cannot carry
+ * it (Spanner polls; the Lease store is its own fence) never say it.
+ */
+export type LockEvent =
+  { type: 'released'; epoch: number; clean?: boolean } | { type: 'acquired'; holder: string; epoch: number };
 
 /** Per-call options. */
 export interface CallOptions {
   /** Aborts the call (the store may still complete it; the caller must not rely on the result). */
   signal?: AbortSignal;
+}
+
+/** Options of {@link LockStore.release}. */
+export interface ReleaseOptions extends CallOptions {
+  /**
+   * The holder vouches that no write of its hold can still land anywhere: every one was answered.
+   * Passed on to subscribers with the release, so a successor may skip fencing that epoch out.
+   */
+  clean?: boolean;
 }
 
 /**
@@ -65,7 +79,7 @@ export interface LockStore {
    * Frees the lock if `holder` still holds it with `epoch`, and tells subscribers at once.
    * Returns whether it was released; never touches another holder's lock.
    */
-  release(holder: string, epoch: number, opts?: CallOptions): Promise<boolean>;
+  release(holder: string, epoch: number, opts?: ReleaseOptions): Promise<boolean>;
   /** Reads the current state. */
   read(opts?: CallOptions): Promise<LockState>;
   /**

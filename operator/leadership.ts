@@ -22,7 +22,8 @@ export function logObserver(log: Log): GateObserver {
     attemptFailed: (err) => log.warn({ err: String(err) }, 'lock store call failed while campaigning'),
     renewed: ({ epoch, latencyMs }) => log.debug({ epoch, latencyMs, renewSentAt: Date.now() - latencyMs }, 'renewed'),
     renewFailed: (err) => log.warn({ err: String(err) }, 'renewal failed; retrying until the renew deadline'),
-    released: ({ epoch, ok }) => log.info({ epoch, released: ok, releasedAt: Date.now() }, 'lock released'),
+    released: ({ epoch, ok, clean }) =>
+      log.info({ epoch, released: ok, clean, releasedAt: Date.now() }, 'lock released'),
     workFailed: (err) => log.error({ err: String(err) }, 'leader work failed'),
   };
 }

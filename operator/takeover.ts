@@ -27,8 +27,9 @@ export async function takeOver(ctx: LeadingContext, d: TakeoverDeps): Promise<vo
   const own =
     d.storageType === 'kubernetes' ? undefined : fence(d.client, { namespace: d.fenceNamespace, tenant: d.tenant });
   // A written epoch equal to the granted one means a previous holder had it too (the counter was
-  // lost). The fence is raised to the next epoch before each grant (LeaderGate.beforeAcquire), so
-  // a fence equal to the granted epoch is this grant's own; only one above it shows a lost counter.
+  // lost). The fence is raised to the next epoch before each grant (LeaderGate.beforeAcquire), or
+  // is one below it after a clean release, so a fence up to the granted epoch is this grant's own
+  // or its predecessor's; only one above it shows a lost counter.
   const fenceEpoch = own ? await own.epoch() : 0;
   const floor = Math.max(highestEpochSeen(d.caches, d.tenant), fenceEpoch > ctx.epoch ? fenceEpoch : 0);
   if (floor >= ctx.epoch) {

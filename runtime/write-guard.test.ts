@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { KubeApiError } from './kube-client.ts';
 import type { KubeClient, KubeRequest } from './kube-client.ts';
 import { LeadershipLost, MIN_WRITE_BUDGET_MS, sendGuarded } from './write-guard.ts';
 import type { WriteGuard } from './write-guard.ts';
@@ -47,4 +48,30 @@ test('a write is not sent once leadership ended, whatever the clock says', async
     /no longer safely held/,
   );
   assert.equal(sent.length, 0);
+});
+
+test('a write that failed without a definite answer is reported as one that may still land', async () => {
+  const failing = (err: Error) => ({ send: () => Promise.reject(err) }) as unknown as KubeClient;
+  const outcomes: [string, Error, boolean][] = [
+    ['aborted in flight', new DOMException('aborted', 'AbortError'), true],
+    ['connection reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), true],
+    ['504 from the API server', new KubeApiError(504, 'Timeout', 'timeout', {}), true],
+    ['409 conflict', new KubeApiError(409, 'Conflict', 'conflict', {}), false],
+    ['403 refused by the fence', new KubeApiError(403, 'Forbidden', 'fence', {}), false],
+    ['not sent: the lease is not safely held', new LeadershipLost('not sent'), false],
+  ];
+  for (const [what, err, landsLater] of outcomes) {
+    let told = 0;
+    const g = { ...guard(() => 5000), unanswered: () => (told += 1) };
+    await assert.rejects(sendGuarded(failing(err), g, { method: 'PUT', path: '/z' }));
+    assert.equal(told, landsLater ? 1 : 0, what);
+  }
+  // An answered write tells nothing.
+  let told = 0;
+  await sendGuarded(
+    recorder().client,
+    { ...guard(() => 5000), unanswered: () => (told += 1) },
+    { method: 'PUT', path: '/z' },
+  );
+  assert.equal(told, 0);
 });

@@ -3,6 +3,7 @@
 // was paused (GC, SIGSTOP, a blocked event loop) from writing after its renew deadline, even
 // when the timer that ends leadership has not fired yet. The request then gets no longer than
 // the time left before that deadline, and the leadership signal aborts it at once.
+import { KubeApiError } from './kube-client.ts';
 import type { KubeClient, KubeRequest } from './kube-client.ts';
 
 /** Below this much time left, a write is not sent at all. */
@@ -16,6 +17,21 @@ export interface WriteGuard {
   readonly signal: AbortSignal;
   /** Milliseconds the lease is still safely held (0 or less: not leading any more). */
   budgetMs(): number;
+  /**
+   * Told when a write sent under this guard got no definite answer (aborted, timed out, the
+   * connection lost, a 5xx): it may still land later. A holder none of whose writes was left so
+   * can step aside without fencing itself out first.
+   */
+  unanswered?(): void;
+}
+
+/**
+ * Whether a failed write may still be applied later: anything but a definite answer from the
+ * API server. A 5xx (a timeout between the API server and etcd, say) leaves the outcome open.
+ */
+export function mayStillLand(err: unknown): boolean {
+  if (err instanceof LeadershipLost) return false; // refused before it was sent
+  return !(err instanceof KubeApiError) || err.code >= 500;
 }
 
 /** A write refused because this process no longer safely holds the lease. */
@@ -25,19 +41,24 @@ export class LeadershipLost extends Error {
 
 /** Sends `r` only while `guard` holds the lease, with its signal and a deadline inside the lease. */
 export async function sendGuarded<T>(client: KubeClient, guard: WriteGuard, r: KubeRequest): Promise<T> {
-  return await client.send<T>({
-    ...r,
-    signal: guard.signal,
-    beforeSend: () => {
-      const left = guard.budgetMs();
-      if (guard.signal.aborted || left < MIN_WRITE_BUDGET_MS) {
-        throw new LeadershipLost(
-          `not sent: ${r.method} ${r.path}: the lease is no longer safely held (epoch ${guard.epoch})`,
-        );
-      }
-      return left;
-    },
-  });
+  try {
+    return await client.send<T>({
+      ...r,
+      signal: guard.signal,
+      beforeSend: () => {
+        const left = guard.budgetMs();
+        if (guard.signal.aborted || left < MIN_WRITE_BUDGET_MS) {
+          throw new LeadershipLost(
+            `not sent: ${r.method} ${r.path}: the lease is no longer safely held (epoch ${guard.epoch})`,
+          );
+        }
+        return left;
+      },
+    });
+  } catch (err) {
+    if (mayStillLand(err)) guard.unanswered?.();
+    throw err;
+  }
 }
 
 /** A guard that always holds (tools and tests that write outside an election). */

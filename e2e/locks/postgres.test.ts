@@ -123,11 +123,17 @@ describe('postgres lock store', () => {
       assert.ok(await s.renew('a', g.epoch, 5000));
       assert.equal(await s.release('b', g.epoch), false);
       assert.ok(await s.release('a', g.epoch));
-      assert.ok(await eventually(() => payloads.length >= 2, 2000), `payloads: ${JSON.stringify(payloads)}`);
+      // A holder that vouches none of its writes is pending says so, and the payload carries it.
+      const g2 = await s.tryAcquire('a', 5000);
+      assert.ok(g2.acquired);
+      assert.ok(await s.release('a', g2.epoch, { clean: true }));
+      assert.ok(await eventually(() => payloads.length >= 4, 2000), `payloads: ${JSON.stringify(payloads)}`);
       await sleep(100);
       assert.deepEqual(payloads, [
         { type: 'acquired', lock: s.lockName, holder: 'a', epoch: g.epoch },
-        { type: 'released', lock: s.lockName, epoch: g.epoch },
+        { type: 'released', lock: s.lockName, epoch: g.epoch, clean: false },
+        { type: 'acquired', lock: s.lockName, holder: 'a', epoch: g2.epoch },
+        { type: 'released', lock: s.lockName, epoch: g2.epoch, clean: true },
       ]);
     } finally {
       await listener.end();

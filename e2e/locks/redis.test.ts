@@ -93,10 +93,16 @@ describe('redis lock store', () => {
       const g = await s.tryAcquire('pod/a', 5000);
       assert.ok(g.acquired);
       assert.ok(await s.release('pod/a', g.epoch));
-      assert.ok(await eventually(() => messages.length >= 2, 2000), `messages: ${JSON.stringify(messages)}`);
+      // A holder that vouches none of its writes is pending says so, and the event carries it.
+      const g2 = await s.tryAcquire('pod/a', 5000);
+      assert.ok(g2.acquired);
+      assert.ok(await s.release('pod/a', g2.epoch, { clean: true }));
+      assert.ok(await eventually(() => messages.length >= 4, 2000), `messages: ${JSON.stringify(messages)}`);
       assert.deepEqual(messages, [
         { type: 'acquired', holder: 'pod/a', epoch: g.epoch },
-        { type: 'released', epoch: g.epoch },
+        { type: 'released', epoch: g.epoch, clean: false },
+        { type: 'acquired', holder: 'pod/a', epoch: g2.epoch },
+        { type: 'released', epoch: g2.epoch, clean: true },
       ]);
     } finally {
       sub.disconnect();

@@ -88,14 +88,14 @@ export class MemoryLockStore implements LockStore {
     return Promise.resolve({ epoch: l.epoch, remainingMs: ttlMs });
   }
 
-  release(holder: string, epoch: number): Promise<boolean> {
+  release(holder: string, epoch: number, opts?: { clean?: boolean }): Promise<boolean> {
     this.calls.release += 1;
     this.#check();
     const s = this.lock.state();
     if (s.holder !== holder || s.epoch !== epoch) return Promise.resolve(false);
     this.lock.holder = null;
     this.lock.log.push(`${this.lock.clock.now()} release ${holder} ${epoch}`);
-    this.lock.emit({ type: 'released', epoch });
+    this.lock.emit(opts?.clean ? { type: 'released', epoch, clean: true } : { type: 'released', epoch });
     return Promise.resolve(true);
   }
 

@@ -84,6 +84,15 @@ test('notifications are filtered by lock name and validated', () => {
     type: 'released',
     epoch: 4,
   });
+  assert.deepEqual(parseNotification('{"type":"released","lock":"t1","epoch":4,"clean":true}', 't1'), {
+    type: 'released',
+    epoch: 4,
+    clean: true,
+  });
+  assert.deepEqual(parseNotification('{"type":"released","lock":"t1","epoch":4,"clean":false}', 't1'), {
+    type: 'released',
+    epoch: 4,
+  });
   assert.deepEqual(parseNotification('{"type" : "acquired", "lock" : "t1", "holder" : "a", "epoch" : 5}', 't1'), {
     type: 'acquired',
     holder: 'a',

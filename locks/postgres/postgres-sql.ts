@@ -75,9 +75,9 @@ export function parseNotification(payload: string, lockName: string): LockEvent 
     return undefined;
   }
   if (typeof v !== 'object' || v === null) return undefined;
-  const { type, lock, holder, epoch } = v as Record<string, unknown>;
+  const { type, lock, holder, epoch, clean } = v as Record<string, unknown>;
   if (lock !== lockName || typeof epoch !== 'number' || !Number.isSafeInteger(epoch)) return undefined;
-  if (type === 'released') return { type, epoch };
+  if (type === 'released') return clean === true ? { type, epoch, clean } : { type, epoch };
   if (type === 'acquired' && typeof holder === 'string') return { type, holder, epoch };
   return undefined;
 }
@@ -168,12 +168,13 @@ export function statements(
         expires_at = now() + make_interval(secs => $4::float8 / 1000)
       WHERE l.name = $1 AND l.holder = $2 AND l.epoch = $3::bigint AND l.expires_at > now()
       RETURNING l.epoch::text AS epoch, ${REMAINING('l')}`,
-    // $1 name, $2 holder, $3 epoch. Frees only our own live hold; the epoch stays.
+    // $1 name, $2 holder, $3 epoch, $4 clean (the holder vouches none of its writes is pending,
+    // passed on in the notification). Frees only our own live hold; the epoch stays.
     release: `WITH released AS MATERIALIZED (
         UPDATE ${table} l SET holder = NULL, expires_at = NULL
         WHERE l.name = $1 AND l.holder = $2 AND l.epoch = $3::bigint AND l.expires_at > now()
         RETURNING l.epoch
       )
-      SELECT ${notify(`json_build_object('type', 'released', 'lock', $1::text, 'epoch', r.epoch)`)} FROM released r`,
+      SELECT ${notify(`json_build_object('type', 'released', 'lock', $1::text, 'epoch', r.epoch, 'clean', $4::boolean)`)} FROM released r`,
   };
 }

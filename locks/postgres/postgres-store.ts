@@ -5,7 +5,15 @@
 // it commits; a subscriber keeps a LISTEN connection of its own.
 import { Client, Pool } from 'pg';
 import type { ClientConfig, PoolConfig } from 'pg';
-import type { AcquireResult, CallOptions, Grant, LockEvent, LockState, LockStore } from '../lock-store.ts';
+import type {
+  AcquireResult,
+  CallOptions,
+  Grant,
+  LockEvent,
+  LockState,
+  LockStore,
+  ReleaseOptions,
+} from '../lock-store.ts';
 import { redactUrl } from '../../runtime/redact.ts';
 import { LockStoreError, withDeadline } from '../lock-store.ts';
 import {
@@ -147,10 +155,10 @@ export class PostgresStore implements LockStore {
     return row ? { epoch: toEpoch(row.epoch), remainingMs: held(row.remaining_ms, sentAt) } : null;
   }
 
-  async release(holder: string, epoch: number, opts?: CallOptions): Promise<boolean> {
+  async release(holder: string, epoch: number, opts?: ReleaseOptions): Promise<boolean> {
     checkArgs(holder, epoch);
     return this.#call('release', opts, async () => {
-      const r = await this.#pool.query(this.#sql.release, [this.lockName, holder, epoch]);
+      const r = await this.#pool.query(this.#sql.release, [this.lockName, holder, epoch, opts?.clean === true]);
       return r.rowCount === 1;
     });
   }

@@ -64,6 +64,13 @@ test('an acquire reply is a grant or the refusing state', () => {
 
 test('channel messages become events; anything else is ignored', () => {
   assert.deepEqual(parseEvent('{"type":"released","epoch":4}'), { type: 'released', epoch: 4 });
+  assert.deepEqual(parseEvent('{"type":"released","epoch":4,"clean":true}'), {
+    type: 'released',
+    epoch: 4,
+    clean: true,
+  });
+  assert.deepEqual(parseEvent('{"type":"released","epoch":4,"clean":false}'), { type: 'released', epoch: 4 });
+  assert.deepEqual(parseEvent('{"type":"released","epoch":4,"clean":"yes"}'), { type: 'released', epoch: 4 });
   assert.deepEqual(parseEvent('{"epoch":5,"holder":"pod-a","type":"acquired"}'), {
     type: 'acquired',
     holder: 'pod-a',

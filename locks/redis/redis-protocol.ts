@@ -77,12 +77,13 @@ redis.call('HSET', KEYS[1], 'epoch', epoch)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {epoch, redis.call('PTTL', KEYS[1])}`;
 
-// KEYS: lock. ARGV: holder, epoch, channel. Deletes only our own hold; answers 1 or 0.
+// KEYS: lock. ARGV: holder, epoch, channel, clean ('1' or '0'). Deletes only our own hold;
+// answers 1 or 0. The event says whether the holder vouched that none of its writes is pending.
 export const RELEASE_LUA = `
 local cur = redis.call('HMGET', KEYS[1], 'holder', 'epoch')
 if cur[1] ~= ARGV[1] or cur[2] ~= ARGV[2] then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('PUBLISH', ARGV[3], cjson.encode({type = 'released', epoch = tonumber(ARGV[2])}))
+redis.call('PUBLISH', ARGV[3], cjson.encode({type = 'released', epoch = tonumber(ARGV[2]), clean = ARGV[4] == '1'}))
 return 1`;
 
 /** The scripts, as ioredis `defineCommand` adds them to a client. */
@@ -90,7 +91,7 @@ export interface LockScripts {
   hlState(lock: string, counter: string): Promise<unknown>;
   hlAcquire(lock: string, counter: string, holder: string, ttlMs: string, channel: string): Promise<unknown>;
   hlRenew(lock: string, holder: string, epoch: string, ttlMs: string): Promise<unknown>;
-  hlRelease(lock: string, holder: string, epoch: string, channel: string): Promise<unknown>;
+  hlRelease(lock: string, holder: string, epoch: string, channel: string, clean: '1' | '0'): Promise<unknown>;
   hlRaise(
     lock: string,
     counter: string,
@@ -146,9 +147,9 @@ export function parseEvent(message: string): LockEvent | undefined {
     return undefined;
   }
   if (typeof v !== 'object' || v === null) return undefined;
-  const { type, holder, epoch } = v as Record<string, unknown>;
+  const { type, holder, epoch, clean } = v as Record<string, unknown>;
   if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch)) return undefined;
-  if (type === 'released') return { type, epoch };
+  if (type === 'released') return clean === true ? { type, epoch, clean } : { type, epoch };
   if (type === 'acquired' && typeof holder === 'string') return { type, holder, epoch };
   return undefined;
 }

@@ -6,7 +6,15 @@
 // followers learn of a release at once (keyspace `expired` events are late and lossy).
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import type { AcquireResult, CallOptions, Grant, LockEvent, LockState, LockStore } from '../lock-store.ts';
+import type {
+  AcquireResult,
+  CallOptions,
+  Grant,
+  LockEvent,
+  LockState,
+  LockStore,
+  ReleaseOptions,
+} from '../lock-store.ts';
 import { LockStoreError, withDeadline } from '../lock-store.ts';
 import {
   ACQUIRE_LUA,
@@ -143,10 +151,11 @@ export class RedisStore implements LockStore {
     return raised < 0 || ttl < 0 ? null : { epoch: raised, remainingMs: held(ttl, sentAt) };
   }
 
-  async release(holder: string, epoch: number, opts?: CallOptions): Promise<boolean> {
+  async release(holder: string, epoch: number, opts?: ReleaseOptions): Promise<boolean> {
     checkArgs(holder, epoch);
+    const clean = opts?.clean ? '1' : '0';
     const n = await this.#call('release', opts, async (c) =>
-      toInt(await c.hlRelease(this.#names.lock, holder, String(epoch), this.#names.channel), 'release reply'),
+      toInt(await c.hlRelease(this.#names.lock, holder, String(epoch), this.#names.channel, clean), 'release reply'),
     );
     return n === 1;
   }
