@@ -87,9 +87,11 @@ export interface LeaderGateOptions {
   /**
    * Raises a fence outside the store to `nextEpoch`, so that the previous holder's late writes
    * are refused from the moment its hold ended, not from the moment a successor starts. Called
-   * by the leader before it releases; by a follower once the holder went a renew deadline without
-   * renewing; before taking a lock the store says is free (a failure there counts as a failed
-   * attempt, retried with backoff). The gate never leads with a grant above the fence it raised.
+   * by the leader before it releases, unless none of its writes was left unanswered (a clean
+   * release); by a follower once the holder went a renew deadline without renewing; before taking
+   * a lock the store says is free (a failure there counts as a failed attempt, retried with
+   * backoff). The gate never leads with a grant above the fence, except the grant right after a
+   * clean release (OutsideFence.covers).
    */
   beforeAcquire?: (nextEpoch: number, opts: { signal: AbortSignal }) => Promise<void>;
   /**
