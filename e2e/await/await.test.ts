@@ -46,91 +46,105 @@ function holderOf(file: string): { c: Candidate; epoch: number; pid: number } {
   return { c, epoch: last.epoch, pid: last.pid };
 }
 
+/** On a failure, what each candidate logged last, so a run that fails once can be explained. */
+async function explained(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    for (const c of running) {
+      const tail = c.process.lines.slice(-12).map((l) => JSON.stringify(l));
+      console.log(`${c.process.name}, last lines:\n  ${tail.join('\n  ')}`);
+    }
+    throw err;
+  }
+}
+
 for (const backend of BACKENDS) {
   describe(`highlander await on ${backend}`, () => {
-    test('SIGTERM, SIGKILL, SIGSTOP beyond the lease and a store outage each move the app, one at a time', async () => {
-      const tenant = uniqueTenant(`aw-${backend === 'db' ? 'pg' : backend.slice(0, 4)}`);
-      const file = `${dir}/${tenant}.lines`;
-      const start = async (name: string): Promise<Candidate> => {
-        const c = await startCandidate({ tox, backend, tenant, name, dir, file });
-        running.push(c);
-        await c.process.waitForLog((l) => l.msg === 'command started' || l.msg === 'new leader observed', STARTUP_MS);
-        return c;
-      };
-      const watch = watchApps(file);
-      const figures: Record<string, number> = {};
-      for (const name of ['a', 'b', 'c']) await start(name);
+    test('SIGTERM, SIGKILL, SIGSTOP beyond the lease and a store outage each move the app, one at a time', () =>
+      explained(async () => {
+        const tenant = uniqueTenant(`aw-${backend === 'db' ? 'pg' : backend.slice(0, 4)}`);
+        const file = `${dir}/${tenant}.lines`;
+        const start = async (name: string): Promise<Candidate> => {
+          const c = await startCandidate({ tox, backend, tenant, name, dir, file });
+          running.push(c);
+          await c.process.waitForLog((l) => l.msg === 'command started' || l.msg === 'new leader observed', STARTUP_MS);
+          return c;
+        };
+        const watch = watchApps(file);
+        const figures: Record<string, number> = {};
+        for (const name of ['a', 'b', 'c']) await start(name);
 
-      // SIGTERM: the app stops, the lock is released, the next app starts at once.
-      let h = holderOf(file);
-      const termAt = Date.now();
-      h.c.process.signal('SIGTERM');
-      let next = await nextTerm(file, h.epoch, 5000);
-      figures.sigtermToNextAppMs = next.first - termAt;
-      assert.ok(figures.sigtermToNextAppMs < 1000, `next app after ${figures.sigtermToNextAppMs} ms`);
-      assert.deepEqual(await h.c.process.exited, { code: 0, signal: null }, h.c.process.stderr.join('\n'));
-      assert.equal(isRunning(h.pid), false);
-      await start('d');
+        // SIGTERM: the app stops, the lock is released, the next app starts at once.
+        let h = holderOf(file);
+        const termAt = Date.now();
+        h.c.process.signal('SIGTERM');
+        let next = await nextTerm(file, h.epoch, 5000);
+        figures.sigtermToNextAppMs = next.first - termAt;
+        assert.ok(figures.sigtermToNextAppMs < 1000, `next app after ${figures.sigtermToNextAppMs} ms`);
+        assert.deepEqual(await h.c.process.exited, { code: 0, signal: null }, h.c.process.stderr.join('\n'));
+        assert.equal(isRunning(h.pid), false);
+        await start('d');
 
-      // SIGKILL of the leader's whole group (a crashed pod): the next app starts when the hold expires.
-      h = holderOf(file);
-      const killAt = Date.now();
-      h.c.process.signalGroup('SIGKILL');
-      next = await nextTerm(file, h.epoch, leaseMs + 5000);
-      figures.sigkillToNextAppMs = next.first - killAt;
-      assert.ok(figures.sigkillToNextAppMs >= leaseMs - retryMs - 250, `took over before the hold expired`);
-      await start('e');
+        // SIGKILL of the leader's whole group (a crashed pod): the next app starts when the hold expires.
+        h = holderOf(file);
+        const killAt = Date.now();
+        h.c.process.signalGroup('SIGKILL');
+        next = await nextTerm(file, h.epoch, leaseMs + 5000);
+        figures.sigkillToNextAppMs = next.first - killAt;
+        assert.ok(figures.sigkillToNextAppMs >= leaseMs - retryMs - 250, `took over before the hold expired`);
+        await start('e');
 
-      // SIGSTOP beyond the lease (a frozen pod): another takes over; once thawed, the old app is killed.
-      h = holderOf(file);
-      const mark = h.c.process.lines.length;
-      h.c.process.signalGroup('SIGSTOP');
-      await nextTerm(file, h.epoch, leaseMs + 5000);
-      const thawAt = Date.now();
-      h.c.process.signalGroup('SIGCONT');
-      const exited = await h.c.process.waitForLog((l) => l.msg === 'command exited', renewDeadlineMs + 3000, mark);
-      assert.equal(exited.reason, 'term-ended');
-      // Thawed past the lease: no time is left before a successor may hold the lock, so SIGKILL
-      // follows the SIGTERM at once (this app exits on SIGTERM by itself, which may come first).
-      const stopping = h.c.process.lines.slice(mark).find((l) => l.msg === 'stopping the command');
-      assert.equal(stopping?.killAfterMs, 0, JSON.stringify(stopping));
-      const thawEnd = Date.now();
-      await sleep(100);
-      assert.equal(isRunning(h.pid), false, 'the thawed app still runs');
+        // SIGSTOP beyond the lease (a frozen pod): another takes over; once thawed, the old app is killed.
+        h = holderOf(file);
+        const mark = h.c.process.lines.length;
+        h.c.process.signalGroup('SIGSTOP');
+        await nextTerm(file, h.epoch, leaseMs + 5000);
+        const thawAt = Date.now();
+        h.c.process.signalGroup('SIGCONT');
+        const exited = await h.c.process.waitForLog((l) => l.msg === 'command exited', renewDeadlineMs + 3000, mark);
+        assert.equal(exited.reason, 'term-ended');
+        // Thawed past the lease: no time is left before a successor may hold the lock, so SIGKILL
+        // follows the SIGTERM at once (this app exits on SIGTERM by itself, which may come first).
+        const stopping = h.c.process.lines.slice(mark).find((l) => l.msg === 'stopping the command');
+        assert.equal(stopping?.killAfterMs, 0, JSON.stringify(stopping));
+        const thawEnd = Date.now();
+        await sleep(100);
+        assert.equal(isRunning(h.pid), false, 'the thawed app still runs');
 
-      // The leader alone loses the store: its app stops at the renew deadline, another takes over.
-      h = holderOf(file);
-      const cutAt = Date.now();
-      await tox.cut(h.c.proxy);
-      next = await nextTerm(file, h.epoch, leaseMs + 10_000);
-      figures.outageToNextAppMs = next.first - cutAt;
-      const stopped = h.c.process.logs('stopping the command').at(-1);
-      assert.equal(stopped?.reason, 'renew-deadline');
-      assert.equal(isRunning(h.pid), false);
-      await tox.heal(h.c.proxy);
+        // The leader alone loses the store: its app stops at the renew deadline, another takes over.
+        h = holderOf(file);
+        const cutAt = Date.now();
+        await tox.cut(h.c.proxy);
+        next = await nextTerm(file, h.epoch, leaseMs + 10_000);
+        figures.outageToNextAppMs = next.first - cutAt;
+        const stopped = h.c.process.logs('stopping the command').at(-1);
+        assert.equal(stopped?.reason, 'renew-deadline');
+        assert.equal(isRunning(h.pid), false);
+        await tox.heal(h.c.proxy);
 
-      await sleep(200);
-      const seen = watch.stop();
-      const terms = termsOf(file); // throws on an older epoch after a newer one
-      assert.ok(terms.length >= 5, `${terms.length} terms`);
-      // Two apps ran at once only in the moment a thawed pod's app ran before its own await, thawed
-      // with it, killed it; its writes were refused by its epoch (the file check above).
-      const outside = seen.overlaps.filter((at) => at < thawAt || at > thawEnd + 50);
-      assert.deepEqual(outside, [], `two apps ran at once outside the thaw of the paused pod`);
-      figures.thawedAppRanMs = seen.overlaps.length ? seen.overlaps.at(-1)! - seen.overlaps[0]! + 10 : 0;
-      assert.ok(figures.thawedAppRanMs < 1000, `the thawed app ran ${figures.thawedAppRanMs} ms`);
-      assert.ok(seen.maxRunning <= 2);
-      const refused = existsSync(`${file}.refused`) ? readFileSync(`${file}.refused`, 'utf8').trim().split('\n') : [];
-      console.log(
-        JSON.stringify({
-          backend,
-          ...figures,
-          terms: terms.length,
-          refusedWrites: refused.length,
-          samples: seen.samples,
-        }),
-      );
-      await Promise.all(running.splice(0).map((c) => c.process.kill()));
-    });
+        await sleep(200);
+        const seen = watch.stop();
+        const terms = termsOf(file); // throws on an older epoch after a newer one
+        assert.ok(terms.length >= 5, `${terms.length} terms`);
+        // Two apps ran at once only in the moment a thawed pod's app ran before its own await, thawed
+        // with it, killed it; its writes were refused by its epoch (the file check above).
+        const outside = seen.overlaps.filter((at) => at < thawAt || at > thawEnd + 50);
+        assert.deepEqual(outside, [], `two apps ran at once outside the thaw of the paused pod`);
+        figures.thawedAppRanMs = seen.overlaps.length ? seen.overlaps.at(-1)! - seen.overlaps[0]! + 10 : 0;
+        assert.ok(figures.thawedAppRanMs < 1000, `the thawed app ran ${figures.thawedAppRanMs} ms`);
+        assert.ok(seen.maxRunning <= 2);
+        const refused = existsSync(`${file}.refused`) ? readFileSync(`${file}.refused`, 'utf8').trim().split('\n') : [];
+        console.log(
+          JSON.stringify({
+            backend,
+            ...figures,
+            terms: terms.length,
+            refusedWrites: refused.length,
+            samples: seen.samples,
+          }),
+        );
+        await Promise.all(running.splice(0).map((c) => c.process.kill()));
+      }));
   });
 }
