@@ -84,7 +84,7 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .action(async (command: string[], opts: AwaitFlags) => {
       const settings = awaitSettings(env, opts);
       const log = createLogger(settings.config.logLevel);
-      const kube = settings.service ? new KubeClient(loadKubeConfig(settings.kubeconfig)) : undefined;
+      const kube = settings.service ? new KubeClient(await loadKubeConfig(settings.kubeconfig)) : undefined;
       const hooks = kube
         ? routingHooks(kube, settings.service!, log, settings.config.leaderElection.retryPeriodMs)
         : {};

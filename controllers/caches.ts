@@ -1,7 +1,6 @@
 // The caches every replica keeps: the four kinds of CR, and the children Highlander made
 // (selected by its managed-by label). They run from start to stop, so a new leader begins warm.
 import type {
-  KubeConfig,
   KubernetesObject,
   V1CronJob,
   V1Deployment,
@@ -16,6 +15,7 @@ import { cachesRunnable, watchCollection } from '../runtime/collection.ts';
 import type { GroupMember } from '../runtime/informer-group.ts';
 import type { Log } from '../runtime/logger.ts';
 import type { Runnable, SyncedCache } from '../runtime/manager.ts';
+import type { KubeAccess } from '../runtime/kube-access.ts';
 
 /** Children carry this label; nothing else is cached. */
 export const CHILD_SELECTOR = `${MANAGED_BY}=highlander`;
@@ -34,7 +34,7 @@ export interface WorkloadCaches {
 
 /** Builds the caches (not started: the manager runs them). */
 export function createWorkloadCaches(o: {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   /** Watch only these namespaces (namespaced RBAC); empty: all namespaces. */
   watchNamespaces: readonly string[];
   log: Log;

@@ -4,13 +4,13 @@
 // grant); with Redis, PostgreSQL or Spanner this Lease is raised to the next epoch before that
 // epoch is granted (by the leader as it steps aside, by a follower once the holder is past its
 // renew deadline, or by the candidate that finds the lock free). It only ever goes up.
-import { Watch } from '@kubernetes/client-node';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { FENCE_LABEL, TENANT_LABEL } from '../api/labels.ts';
 import { KubeApiError } from '../runtime/kube-client.ts';
 import type { KubeClient } from '../runtime/kube-client.ts';
+import { watchStream } from '../runtime/watch-stream.ts';
 import { sendGuarded } from '../runtime/write-guard.ts';
 import type { WriteGuard } from '../runtime/write-guard.ts';
+import type { KubeAccess } from '../runtime/kube-access.ts';
 
 /** The fence Lease's name for a tenant (stores other than the Lease). */
 export const fenceName = (tenant: string): string => `highlander-fence-${tenant}`;
@@ -50,7 +50,7 @@ export function fence(client: KubeClient, o: { namespace: string; tenant: string
      * What the watch shows has been written, so the fence was that high before it was seen.
      * Resolves once watching; the returned function stops it.
      */
-    follow: (kc: KubeConfig) =>
+    follow: (kc: KubeAccess) =>
       followFence(kc, path, name, (l) => {
         if (!l || epochOf(l) >= epochOf(known)) known = l; // never back to an older version
       }),
@@ -96,23 +96,24 @@ export function fence(client: KubeClient, o: { namespace: string; tenant: string
 
 /** Watches one fence Lease for ever (restarted with backoff when the watch ends), telling `seen` each version. */
 async function followFence(
-  kc: KubeConfig,
+  kc: KubeAccess,
   path: string,
   name: string,
   seen: (lease: FenceLease | undefined) => void,
 ): Promise<() => Promise<void>> {
   let stopped = false;
-  let controller: AbortController | undefined;
+  let controller: { abort(): void } | undefined;
   let retryMs = 100;
   const start = async (): Promise<void> => {
     if (stopped) return;
     try {
-      controller = await new Watch(kc).watch(
+      controller = await watchStream(
+        kc,
         path,
         { fieldSelector: `metadata.name=${name}`, allowWatchBookmarks: false },
-        (phase: string, obj: FenceLease) => {
+        (phase, obj) => {
           retryMs = 100;
-          if (phase === 'ADDED' || phase === 'MODIFIED') seen(obj);
+          if (phase === 'ADDED' || phase === 'MODIFIED') seen(obj as FenceLease);
           else if (phase === 'DELETED') seen(undefined);
         },
         // The watch ends on server timeouts and errors alike: start another.

@@ -1,7 +1,7 @@
 // Builds the configured lock store: the one place that knows every backend.
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Backend, LockStore } from '../locks/lock-store.ts';
 import type { LeaderTimings } from './timings.ts';
+import type { KubeAccess } from '../runtime/kube-access.ts';
 
 /** Redis lock-store settings. */
 export interface RedisSettings {
@@ -54,7 +54,10 @@ export function storeCallTimeoutMs(s: Pick<StoreSettings, 'leaderElection'>): nu
  */
 export async function createLockStore(
   s: StoreSettings,
-  deps: { kubeConfig: () => KubeConfig; /** Labels a Lease lock carries. */ leaseLabels?: Record<string, string> },
+  deps: {
+    kubeConfig: () => KubeAccess | Promise<KubeAccess>;
+    /** Labels a Lease lock carries. */ leaseLabels?: Record<string, string>;
+  },
 ): Promise<LockStore> {
   const timeoutMs = storeCallTimeoutMs(s);
   const need = <T>(v: T | undefined, what: string): T => {
@@ -65,7 +68,7 @@ export async function createLockStore(
     case 'kubernetes': {
       const { LeaseStore } = await import('../locks/lease/lease-store.ts');
       return new LeaseStore({
-        kubeConfig: deps.kubeConfig(),
+        kubeConfig: await deps.kubeConfig(),
         namespace: s.leaderElection.leaseNamespace,
         lockName: s.leaseName ?? leaseName(s.tenant),
         timeoutMs,

@@ -15,7 +15,6 @@ import { LeaderGate } from '../election/leader-gate.ts';
 import { combineObservers } from '../election/observers.ts';
 import { createLockStore } from '../election/store-factory.ts';
 import { StoreHealth } from '../election/store-health.ts';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../runtime/kube-client.ts';
 import { loadKubeConfig } from '../runtime/kubeconfig.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -33,6 +32,7 @@ import { workloadLifecycle } from './lifecycle.ts';
 import { takeOver } from './takeover.ts';
 import { operatorViews } from './views.ts';
 import { countReconcileOutcomes, fanOutEvents } from './workload-events.ts';
+import type { KubeAccess } from '../runtime/kube-access.ts';
 
 /** A running operator. */
 export interface RunningOperator {
@@ -44,7 +44,7 @@ export interface RunningOperator {
 }
 
 /** The lock store, counted in metrics and watched for /readyz; a Lease lock is its tenant's fence too. */
-async function openStore(cfg: HighlanderConfig, kc: KubeConfig, metrics: OperatorMetrics) {
+async function openStore(cfg: HighlanderConfig, kc: KubeAccess, metrics: OperatorMetrics) {
   const health = new StoreHealth();
   const opened = await createLockStore(cfg, { kubeConfig: () => kc, leaseLabels: fenceLabels(cfg.tenant) });
   const store = health.watch(instrumentStore(opened, metrics));
@@ -54,7 +54,7 @@ async function openStore(cfg: HighlanderConfig, kc: KubeConfig, metrics: Operato
 /** The caches, the four controllers and the config-file workloads, as parts of one manager. */
 function buildManager(
   cfg: HighlanderConfig,
-  kc: KubeConfig,
+  kc: KubeAccess,
   client: KubeClient,
   identity: string,
   log: Logger,
@@ -109,7 +109,7 @@ export async function runOperator(
   opts: { kubeconfig?: string; version?: string; buildInfo?: string } = {},
 ): Promise<RunningOperator> {
   log.info({ config: redactConfig(cfg) }, 'starting');
-  const kc = loadKubeConfig(opts.kubeconfig ?? cfg.cluster.kubeconfig);
+  const kc = await loadKubeConfig(opts.kubeconfig ?? cfg.cluster.kubeconfig);
   const metrics = new OperatorMetrics();
   const { store, health } = await openStore(cfg, kc, metrics);
   const identity = holderIdentity(cfg.id);

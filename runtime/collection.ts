@@ -1,6 +1,6 @@
 // One informer per collection, watched cluster-wide or in each of a list of namespaces (the API
 // server refuses a cluster-wide watch to a namespaced Role), with managedFields dropped.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { Informer } from './informer.ts';
 import { InformerGroup } from './informer-group.ts';
 import type { GroupMember } from './informer-group.ts';
@@ -8,10 +8,11 @@ import type { Log } from './logger.ts';
 import { aborted } from './abort.ts';
 import type { Runnable, SyncedCache } from './manager.ts';
 import { rawLister } from './raw-list.ts';
+import type { KubeAccess } from './kube-access.ts';
 
 /** Where a collection lives and what of it to watch. */
 export interface CollectionOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   /** Names the informer in logs. */
   name: string;
   /** "/api/v1" or "/apis/<group>/<version>". */

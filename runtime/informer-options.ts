@@ -1,7 +1,8 @@
 // The settings and counters of an informer (runtime/informer.ts), and the list and watch calls it is given.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Clock } from './clock.ts';
 import type { Log } from './logger.ts';
+import type { KubeAccess } from './kube-access.ts';
 
 /** What a list call returns; client-node's `V1...List` types fit. */
 export interface ListResult<T> {
@@ -15,7 +16,7 @@ export interface ListOptions {
   signal: AbortSignal;
 }
 
-/** Starts one watch request, as client-node's `Watch.watch` does; resolves with a handle that ends it. */
+/** Starts one watch request (runtime/watch-stream.ts); resolves with a handle that ends it. */
 export type WatchFn = (
   path: string,
   query: Record<string, string | number | boolean | undefined>,
@@ -25,7 +26,7 @@ export type WatchFn = (
 
 /** Settings of an {@link Informer}. */
 export interface InformerOptions<T extends KubernetesObject> {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   /** Collection path to watch, e.g. `/api/v1/pods` or `/apis/highlander.plexobject.io/v1/workloadprocesses`. */
   path: string;
   /** Lists the same collection; it should apply `labelSelector` and may honour `signal`. */
@@ -48,7 +49,7 @@ export interface InformerOptions<T extends KubernetesObject> {
    * transform functions do: a cache holds thousands of objects.
    */
   transform?: (obj: T) => T;
-  /** Replaces client-node's Watch (tests). */
+  /** Replaces the watch request (tests). */
   watch?: WatchFn;
 }
 

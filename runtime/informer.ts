@@ -7,8 +7,8 @@
 // server-side timeout, resumes from the last resourceVersion when a watch ends, re-lists on
 // 410 Gone, retries everything else with jittered backoff, and a watchdog restarts a watch that
 // has gone silent for longer than the server could have kept it open.
-import { Watch } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { watchStream } from './watch-stream.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import { sleep, systemClock } from './clock.ts';
 import type { InformerHandlers, ObjectCache, ObjectKey } from './types.ts';
@@ -79,8 +79,8 @@ export class Informer<T extends KubernetesObject> implements ObjectCache<T> {
     this.#stallMarginMs = opts.stallMarginMs ?? 60_000;
     this.#listTimeoutMs = opts.listTimeoutMs ?? 60_000;
     this.#random = opts.random ?? Math.random;
-    const watcher = new Watch(opts.kubeConfig);
-    this.#watchFn = opts.watch ?? ((path, query, onEvent, onDone) => watcher.watch(path, query, onEvent, onDone));
+    const access = opts.kubeConfig;
+    this.#watchFn = opts.watch ?? ((path, query, onEvent, onDone) => watchStream(access, path, query, onEvent, onDone));
     const [min, max] = this.#timeoutRange;
     const rules: [boolean, string][] = [
       [opts.name !== '', 'name must not be empty'],
@@ -391,7 +391,7 @@ export class Informer<T extends KubernetesObject> implements ObjectCache<T> {
   }
 }
 
-/** The HTTP status of a watch failure (client-node sets `statusCode`; ApiException sets `code`). */
+/** The HTTP status of a watch failure (a watch sets `statusCode`; an API error sets `code`). */
 function statusCodeOf(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const { statusCode, code } = err as { statusCode?: unknown; code?: unknown };

@@ -1,10 +1,11 @@
 // JSON over HTTPS to the API server, for the writes a controller makes: every request has a
 // deadline and may carry an AbortSignal, and a `beforeSend` check runs synchronously just before
 // the request leaves, so a controller can refuse to send once its lease is no longer safely held.
-// One keep-alive agent per client: a TLS handshake per request is slow and costs memory.
-import { Agent, request } from 'node:https';
+// Keep-alive connections per client (runtime/agent-pool.ts).
+import { request } from 'node:https';
 import type { RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { AgentPool } from './agent-pool.ts';
+import type { KubeAccess } from './kube-access.ts';
 
 /** Content types of the patch strategies the API server takes. */
 export const PATCH = {
@@ -58,11 +59,11 @@ export function statusCodeOf(err: unknown): number | undefined {
 
 /** A client of one API server, as `kc` names it. */
 export class KubeClient {
-  readonly #kc: KubeConfig;
+  readonly #kc: KubeAccess;
   readonly #timeoutMs: number;
-  readonly #agents = new Map<string, Agent>();
+  readonly #agents = new AgentPool();
 
-  constructor(kc: KubeConfig, opts: { timeoutMs?: number } = {}) {
+  constructor(kc: KubeAccess, opts: { timeoutMs?: number } = {}) {
     this.#kc = kc;
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
   }
@@ -75,7 +76,7 @@ export class KubeClient {
     for (const [k, v] of Object.entries(r.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const opts: RequestOptions = { method: r.method, headers: { Accept: 'application/json' } };
     await this.#kc.applyToHTTPSOptions(opts);
-    opts.agent = this.#agent(opts);
+    opts.agent = this.#agents.for(opts);
     const payload = r.body === undefined ? undefined : JSON.stringify(r.body);
     if (payload !== undefined) {
       // The length is always given: Node frames no body of a DELETE (its DeleteOptions with the
@@ -100,19 +101,7 @@ export class KubeClient {
 
   /** Closes idle connections. */
   close(): void {
-    for (const a of this.#agents.values()) a.destroy();
-    this.#agents.clear();
-  }
-
-  #agent(opts: RequestOptions): Agent {
-    const key = JSON.stringify([opts.ca, opts.cert, opts.key, opts.pfx, opts.rejectUnauthorized, opts.servername]);
-    let agent = this.#agents.get(key);
-    if (!agent) {
-      if (this.#agents.size >= 8) this.close(); // rotating credentials make new keys: keep few
-      agent = new Agent({ keepAlive: true, maxFreeSockets: 32 });
-      this.#agents.set(key, agent);
-    }
-    return agent;
+    this.#agents.close();
   }
 }
 

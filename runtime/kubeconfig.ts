@@ -1,39 +1,20 @@
-// Where the operator's Kubernetes credentials come from, and one connection pool for them.
-import { Agent } from 'node:https';
-import type { AgentOptions } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+// Where the operator's Kubernetes credentials come from.
+import type { KubeAccess } from './kube-access.ts';
+import { StaticAccess, inClusterAccess } from './kube-access.ts';
+import { readKubeconfig } from './kubeconfig-file.ts';
 
 /**
  * A kubeconfig file when one is named (--kubeconfig, cluster.kubeconfig, HIGHLANDER_KUBECONFIG);
  * otherwise the in-cluster service account, as K8 Highlander does with an empty kubeconfig.
+ * A kubeconfig whose user runs a program for its credentials (exec, auth-provider) or whose
+ * cluster is reached through a proxy is read by client-node, loaded only then.
  */
-export function loadKubeConfig(path: string | undefined): KubeConfig {
+export async function loadKubeConfig(path: string | undefined): Promise<KubeAccess> {
+  if (!path) return inClusterAccess();
+  const read = readKubeconfig(path);
+  if ('settings' in read) return new StaticAccess(read.settings);
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else kc.loadFromCluster();
-  return shareConnections(kc);
-}
-
-/**
- * client-node 1.4 builds a new https.Agent for every request: a TLS handshake and a socket
- * each time, which is slow and piles up memory under load. Here every request made with the
- * same TLS settings shares one keep-alive agent (proxied clusters keep client-node's own).
- */
-export function shareConnections(kc: KubeConfig): KubeConfig {
-  const inner = kc as unknown as { createAgent(cluster: { proxyUrl?: string } | null, opts: AgentOptions): unknown };
-  const original = inner.createAgent.bind(kc);
-  const agents = new Map<string, Agent>();
-  inner.createAgent = (cluster, opts) => {
-    if (cluster?.proxyUrl) return original(cluster, opts);
-    const key = JSON.stringify([opts.ca, opts.cert, opts.key, opts.pfx, opts.rejectUnauthorized, opts.servername]);
-    let agent = agents.get(key);
-    if (!agent) {
-      // Credentials that rotate (exec plugins) make new keys: keep the pool small.
-      if (agents.size >= 8) agents.clear();
-      agent = new Agent({ ...opts, keepAlive: true, maxFreeSockets: 32 });
-      agents.set(key, agent);
-    }
-    return agent;
-  };
+  kc.loadFromFile(path);
   return kc;
 }

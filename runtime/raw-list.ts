@@ -2,11 +2,12 @@
 // list calls turn timestamps into Dates and drop each item's apiVersion and kind).
 import { request } from 'node:https';
 import type { RequestOptions } from 'node:https';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ListOptions, ListResult } from './informer-options.ts';
+import type { KubeAccess } from './kube-access.ts';
 
 /** A list function for an {@link Informer} on `path` (e.g. `/api/v1/pods`). */
-export function rawLister<T extends KubernetesObject>(kc: KubeConfig, path: string) {
+export function rawLister<T extends KubernetesObject>(kc: KubeAccess, path: string) {
   return async (opts: ListOptions): Promise<ListResult<T>> => {
     const server = kc.getCurrentCluster()?.server;
     if (!server) throw new Error('kubeconfig has no current cluster');

@@ -1,12 +1,12 @@
 // One reconcile pass, called directly with in-memory caches and recording writers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiException } from '@kubernetes/client-node';
 import type { KubernetesObject, V1CronJob, V1Pod } from '@kubernetes/client-node';
 import { CacheIndex } from '../../runtime/index.ts';
 import { podWorkloadKey } from './singleton-release.ts';
 import type { ObjectCache } from '../../runtime/types.ts';
 import { unguarded } from '../../runtime/write-guard.ts';
+import { KubeApiError } from '../../runtime/kube-client.ts';
 import { cronJobDriver } from '../cronjob/driver.ts';
 import type { ChildWriter } from './apply.ts';
 import type { StatusWriter } from './status-writer.ts';
@@ -30,7 +30,7 @@ class MapCache<T extends KubernetesObject> implements ObjectCache<T> {
   }
 }
 
-function setup(opts: { failApply?: ApiException<unknown>; staleStatus?: () => boolean } = {}) {
+function setup(opts: { failApply?: KubeApiError; staleStatus?: () => boolean } = {}) {
   const crs = new MapCache<Workload>();
   const cronJobs = new MapCache<V1CronJob>();
   const applied: KubernetesObject[] = [];
@@ -120,7 +120,9 @@ test('a new CR: its CronJob is applied, an event told, status written once; a se
 
 test('a refusal by the API server marks the CR Stalled instead of retrying forever', async () => {
   const s = setup({
-    failApply: new ApiException(422, 'Unprocessable', { message: 'spec.jobTemplate: Invalid value' }, {}),
+    failApply: new KubeApiError(422, 'Invalid', 'PATCH …: spec.jobTemplate: Invalid value', {
+      message: 'spec.jobTemplate: Invalid value',
+    }),
   });
   s.crs.items.set('ns/c', s.cr());
   await s.r.reconcile(req());
@@ -154,8 +156,7 @@ test('a CronJob name held by an object another controller owns: Stalled NameTake
   assert.deepEqual([s.applied.length, s.events], [0, ['Warning NameTaken']]);
 });
 
-test("the Stalled message is the API server's own, from the JSON text client-node hands back", async () => {
-  // client-node 1.4 keeps the response body as text: the Status object's JSON.
+test("the Stalled message is the API server's own, also when the answer is kept as JSON text", async () => {
   const body = JSON.stringify({
     kind: 'Status',
     status: 'Failure',
@@ -163,12 +164,7 @@ test("the Stalled message is the API server's own, from the JSON text client-nod
     code: 422,
   });
   const s = setup({
-    failApply: new ApiException(
-      422,
-      'HTTP-Code: 422\nMessage: Unsuccessful HTTP Request\nBody: ...\nHeaders: {...}',
-      body,
-      {},
-    ),
+    failApply: new KubeApiError(422, undefined, 'HTTP 422', body),
   });
   s.crs.items.set('ns/c', s.cr());
   await s.r.reconcile(req());
@@ -179,7 +175,7 @@ test("the Stalled message is the API server's own, from the JSON text client-nod
 });
 
 test('a conflict is retried (thrown), not stalled', async () => {
-  const s = setup({ failApply: new ApiException(409, 'Conflict', {}, {}) });
+  const s = setup({ failApply: new KubeApiError(409, 'Conflict', 'Conflict', {}) });
   s.crs.items.set('ns/c', s.cr());
   await assert.rejects(s.r.reconcile(req()));
   assert.equal(s.statuses.length, 0);

@@ -1,7 +1,6 @@
 // One reconcile pass of a workload, the same story for every kind: guards (gone, being
 // deleted, another tenant's, status from a newer leader), the kind's ordered steps (ensure
 // each child), then the status, written once at the end and only when it changed.
-import { ApiException } from '@kubernetes/client-node';
 import { FENCE_POLICY, tenantOf } from '../../api/labels.ts';
 import type { ChangeReason, EventReason, Outcome, RefusalReason } from '../../api/reasons.ts';
 import type { CommonWorkloadStatus, Workload } from '../../api/types.ts';
@@ -61,7 +60,7 @@ export interface KindDriver<W extends Workload, S extends object> {
 /** A problem that no retry fixes: the API server refused what the spec asks for. */
 function stalledBy(err: unknown): Outcome<RefusalReason> | undefined {
   if (err instanceof NameTaken) return { reason: 'NameTaken', message: err.message };
-  if (!(err instanceof KubeApiError || err instanceof ApiException)) return undefined;
+  if (!(err instanceof KubeApiError)) return undefined;
   const code = err.code;
   if (code === 409 || code === 429 || code >= 500) return undefined;
   const message = serverMessage(err.body) ?? `the API server answered HTTP ${code}`;

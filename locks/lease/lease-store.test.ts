@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { V1Lease } from '@kubernetes/client-node';
+import type { V1Lease } from './lease-store.ts';
 import { leaseEvents } from './lease-store.ts';
 
 const lease = (holder: string | undefined, epoch: number): V1Lease => ({

@@ -3,17 +3,18 @@
 // every grant. Like client-go, expiry is judged by this client's own observation: a hold
 // expires `duration` after this process last saw the record change (never by the writer's
 // timestamps, which come from another machine's clock).
-import { ApiException, CoordinationV1Api, V1MicroTime, Watch } from '@kubernetes/client-node';
-import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
+import { KubeApiError, KubeClient } from '../../runtime/kube-client.ts';
+import { watchStream } from '../../runtime/watch-stream.ts';
 import type { AcquireResult, CallOptions, Grant, LockEvent, LockState, LockStore } from '../lock-store.ts';
 import { LockStoreError, withDeadline } from '../lock-store.ts';
+import type { KubeAccess } from '../../runtime/kube-access.ts';
 
 /** Annotation with the hold's duration in milliseconds (leaseDurationSeconds is whole seconds). */
 export const DURATION_MS_ANNOTATION = 'highlander.plexobject.io/lease-duration-ms';
 
 /** Settings of a {@link LeaseStore}. */
 export interface LeaseStoreOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   namespace: string;
   /** The Lease's name. */
   lockName: string;
@@ -25,14 +26,39 @@ export interface LeaseStoreOptions {
   labels?: Record<string, string>;
 }
 
+/** A coordination.k8s.io/v1 Lease as the API server sends it (times are RFC 3339 strings). */
+export interface V1Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [field: string]: unknown;
+  };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    leaseTransitions?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    [field: string]: unknown;
+  };
+}
+
+/** Now as a Kubernetes MicroTime (RFC 3339 with microseconds). */
+const microTime = (): string => new Date().toISOString().replace(/Z$/, '000Z');
+
 /** What this client last saw of the Lease, and when (monotonic ms). */
 interface Observation {
   lease: V1Lease;
   at: number;
 }
 
-const notFound = (err: unknown): boolean => err instanceof ApiException && err.code === 404;
-const conflict = (err: unknown): boolean => err instanceof ApiException && err.code === 409;
+const notFound = (err: unknown): boolean => err instanceof KubeApiError && err.code === 404;
+const conflict = (err: unknown): boolean => err instanceof KubeApiError && err.code === 409;
 
 function durationMs(lease: V1Lease): number {
   const annotated = Number(lease.metadata?.annotations?.[DURATION_MS_ANNOTATION]);
@@ -44,8 +70,9 @@ function durationMs(lease: V1Lease): number {
 export class LeaseStore implements LockStore {
   readonly backend = 'kubernetes' as const;
   readonly lockName: string;
-  readonly #api: CoordinationV1Api;
-  readonly #kc: KubeConfig;
+  readonly #api: KubeClient;
+  readonly #path: string;
+  readonly #kc: KubeAccess;
   readonly #ns: string;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -56,10 +83,12 @@ export class LeaseStore implements LockStore {
 
   constructor(opts: LeaseStoreOptions) {
     this.#kc = opts.kubeConfig;
-    this.#api = opts.kubeConfig.makeApiClient(CoordinationV1Api);
     this.#ns = opts.namespace;
     this.lockName = opts.lockName;
     this.#timeoutMs = opts.timeoutMs ?? 5000;
+    // The store's own deadline (withDeadline) governs; the client's is only a backstop.
+    this.#api = new KubeClient(opts.kubeConfig, { timeoutMs: this.#timeoutMs + 1000 });
+    this.#path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(opts.namespace)}/leases`;
     this.#now = opts.now ?? (() => performance.now());
     this.#labels = opts.labels ?? {};
   }
@@ -75,7 +104,8 @@ export class LeaseStore implements LockStore {
     if (!current) {
       const created = await this.#call('acquire', opts, async () => {
         try {
-          return await this.#api.createNamespacedLease({ namespace: this.#ns, body: this.#record(holder, 1, ttlMs) });
+          const body = this.#record(holder, 1, ttlMs);
+          return await this.#api.send<V1Lease>({ method: 'POST', path: this.#path, body, ...signalOf(opts) });
         } catch (err) {
           if (conflict(err)) return undefined; // another candidate created it first
           throw err;
@@ -141,7 +171,7 @@ export class LeaseStore implements LockStore {
       if (!base || !this.#isHeldBy(base, holder, epoch)) return false;
       const next: V1Lease = {
         ...base,
-        spec: { ...base.spec, holderIdentity: undefined, renewTime: new V1MicroTime(), leaseDurationSeconds: 1 },
+        spec: { ...base.spec, holderIdentity: undefined, renewTime: microTime(), leaseDurationSeconds: 1 },
       };
       const updated = await this.#replace('release', next, opts);
       if (updated) {
@@ -154,7 +184,7 @@ export class LeaseStore implements LockStore {
 
   async subscribe(listener: (event: LockEvent) => void): Promise<() => Promise<void>> {
     let stopped = false;
-    let controller: AbortController | undefined;
+    let controller: { abort(): void } | undefined;
     let last = this.#seen?.lease;
     let retryMs = 100;
     const onEvent = (phase: string, obj: V1Lease): void => {
@@ -166,13 +196,13 @@ export class LeaseStore implements LockStore {
     const start = async (): Promise<void> => {
       if (stopped) return;
       try {
-        const path = `/apis/coordination.k8s.io/v1/namespaces/${this.#ns}/leases`;
-        controller = await new Watch(this.#kc).watch(
-          path,
+        controller = await watchStream(
+          this.#kc,
+          this.#path,
           { fieldSelector: `metadata.name=${this.lockName}`, allowWatchBookmarks: false },
-          (phase: string, obj: V1Lease) => {
+          (phase, obj) => {
             retryMs = 100;
-            onEvent(phase, obj);
+            onEvent(phase, obj as V1Lease);
           },
           // The watch ends on server timeouts and errors alike: start another.
           () => void restart(),
@@ -196,13 +226,13 @@ export class LeaseStore implements LockStore {
   }
 
   async close(): Promise<void> {
-    // Nothing pooled: client-node opens a connection per request.
+    this.#api.close();
     await Promise.resolve();
   }
 
   /** The Lease we would write: `base` (when updating) with our holder, epoch and times. */
   #record(holder: string, epoch: number, ttlMs: number, base?: V1Lease): V1Lease {
-    const now = new V1MicroTime();
+    const now = microTime();
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -253,7 +283,7 @@ export class LeaseStore implements LockStore {
   async #get(what: string, opts?: CallOptions): Promise<V1Lease | undefined> {
     const lease = await this.#call(what, opts, async () => {
       try {
-        return await this.#api.readNamespacedLease({ name: this.lockName, namespace: this.#ns });
+        return await this.#api.send<V1Lease>({ method: 'GET', path: this.#leasePath, ...signalOf(opts) });
       } catch (err) {
         if (notFound(err)) return undefined;
         throw err;
@@ -267,12 +297,16 @@ export class LeaseStore implements LockStore {
   async #replace(what: string, lease: V1Lease, opts?: CallOptions): Promise<V1Lease | undefined> {
     return this.#call(what, opts, async () => {
       try {
-        return await this.#api.replaceNamespacedLease({ name: this.lockName, namespace: this.#ns, body: lease });
+        return await this.#api.send<V1Lease>({ method: 'PUT', path: this.#leasePath, body: lease, ...signalOf(opts) });
       } catch (err) {
         if (conflict(err) || notFound(err)) return undefined;
         throw err;
       }
     });
+  }
+
+  get #leasePath(): string {
+    return `${this.#path}/${encodeURIComponent(this.lockName)}`;
   }
 
   #call<T>(what: string, opts: CallOptions | undefined, op: () => Promise<T>): Promise<T> {
@@ -285,19 +319,21 @@ export class LeaseStore implements LockStore {
         try {
           return await op();
         } catch (err) {
-          if (err instanceof ApiException && err.code >= 400 && err.code < 500 && err.code !== 429) {
-            throw new LockStoreError(
-              'invalid-response',
-              'kubernetes',
-              `${what}: HTTP ${err.code}: ${String(err.body)}`,
-              { cause: err },
-            );
+          if (err instanceof KubeApiError && err.code >= 400 && err.code < 500 && err.code !== 429) {
+            throw new LockStoreError('invalid-response', 'kubernetes', `${what}: HTTP ${err.code}: ${err.message}`, {
+              cause: err,
+            });
           }
           throw err;
         }
       },
     );
   }
+}
+
+/** The caller's signal, for the request itself to be aborted with the call. */
+function signalOf(opts: CallOptions | undefined): { signal?: AbortSignal } {
+  return opts?.signal ? { signal: opts.signal } : {};
 }
 
 /** The lock events that a change of the Lease from `before` to `after` amounts to. */
