@@ -22,8 +22,8 @@ const sources = (text: string, env: Record<string, string> = {}) => ({
   readFile: () => text,
 });
 
-test('a bad storageType and a bad schedule are reported together, each with its path', () => {
-  assert.throws(
+test('a bad storageType and a bad schedule are reported together, each with its path', async () => {
+  await assert.rejects(
     () => loadCheckedConfig(sources(CONFIG), crds),
     (err: unknown) => {
       assert.ok(err instanceof ConfigError);
@@ -38,15 +38,18 @@ test('a bad storageType and a bad schedule are reported together, each with its 
   );
 });
 
-test('a valid config loads, and the CRDs are not read when it has no workloads', () => {
+test('a valid config loads, and the CRDs are not read when it has no workloads', async () => {
   let loaded = false;
-  const cfg = loadCheckedConfig(sources('storageType: kubernetes\n'), () => {
+  const cfg = await loadCheckedConfig(sources('storageType: kubernetes\n'), () => {
     loaded = true;
     return crds();
   });
   assert.equal(cfg.storageType, 'kubernetes');
   assert.equal(loaded, false);
-  const fixed = loadCheckedConfig(sources(CONFIG.replace('carrier-pigeon', 'kubernetes').replace('61', '1')), crds);
+  const fixed = await loadCheckedConfig(
+    sources(CONFIG.replace('carrier-pigeon', 'kubernetes').replace('61', '1')),
+    crds,
+  );
   assert.equal(fixed.workloads.cronJobs?.length, 1);
 });
 

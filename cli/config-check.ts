@@ -60,7 +60,10 @@ export function workloadProblems(
  * Loads the config as `run` does and checks its workloads too; throws one {@link ConfigError}
  * holding every problem found. `validator` is only loaded when there are workloads to check.
  */
-export function loadCheckedConfig(src: ConfigSources, validator: () => CrValidator): HighlanderConfig {
+export async function loadCheckedConfig(
+  src: ConfigSources,
+  validator: () => CrValidator | Promise<CrValidator>,
+): Promise<HighlanderConfig> {
   let cfg: HighlanderConfig | undefined;
   let settings: Readonly<Record<string, unknown>> | undefined;
   let problems: string[] = [];
@@ -74,7 +77,7 @@ export function loadCheckedConfig(src: ConfigSources, validator: () => CrValidat
     if (!settings) throw err; // unreadable or not YAML: nothing more to check
   }
   const hasWorkloads = isMapping(settings.workloads) && Object.keys(settings.workloads).length > 0;
-  const more = hasWorkloads ? workloadProblems(settings, validator(), problems).map((p) => p.text) : [];
+  const more = hasWorkloads ? workloadProblems(settings, await validator(), problems).map((p) => p.text) : [];
   if (problems.length + more.length > 0) {
     throw new ConfigError([...problems, ...more], source || (cfg?.configPath ?? 'defaults and environment'), settings);
   }

@@ -3,22 +3,20 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.ts';
-import { loadCheckedConfig } from './config-check.ts';
-import { CrValidator } from '../validate/cr-validate.ts';
-import { runValidate } from './validate.ts';
-import { KubeClient } from '../runtime/kube-client.ts';
-import { loadKubeConfig } from '../runtime/kubeconfig.ts';
+import type { CrValidator } from '../validate/cr-validate.ts';
 import { createLogger } from '../runtime/logger.ts';
-import { runOperator } from '../operator/run.ts';
 import { StatusFetchError, defaultStatusUrl, fetchStatusReport, formatStatus } from './status.ts';
 import { packageVersion } from './version.ts';
-import { runAwait } from './await.ts';
-import { routingHooks } from './await-routing.ts';
-import { awaitSettings } from './await-settings.ts';
 import type { AwaitFlags } from './await-settings.ts';
-import { runElectUntilSignal } from './elect.ts';
-import { DEFAULT_HTTP, electSettings } from './elect-settings.ts';
+import { DEFAULT_HTTP } from './elect-settings.ts';
 import type { ElectFlags } from './elect-settings.ts';
+
+/** A client of the API server `kubeconfig` names (in-cluster without one). */
+async function kubeClient(kubeconfig: string | undefined) {
+  const { KubeClient } = await import('../runtime/kube-client.ts');
+  const { loadKubeConfig } = await import('../runtime/kubeconfig.ts');
+  return new KubeClient(await loadKubeConfig(kubeconfig));
+}
 
 /** Exit codes: 2 for bad configuration or usage, 1 for a failure at run time. */
 export const EXIT_CONFIG = 2;
@@ -32,6 +30,12 @@ class CommandExit extends Error {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+// Each command imports what it runs when it runs: `await` and `elect` start in apps' pods and
+// need neither the operator nor the CRD validator (CEL and JSON Schema), and `run` needs the
+// validator only for a config that lists workloads.
+const crValidator = async (): Promise<CrValidator> =>
+  (await import('../validate/cr-validate.ts')).CrValidator.fromDirectory();
 
 /** What /status reports as buildInfo: the runtime, and whether this is the build (dist/) or the sources. */
 function buildInfo(): string {
@@ -57,10 +61,10 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .action(async (opts: { config?: string; kubeconfig?: string }) => {
       // The config's workloads are checked against the CRDs before anything starts: a config the
       // API server would refuse exits 2 with every problem, as `highlander validate` reports them.
-      const cfg = loadCheckedConfig({ env, ...(opts.config ? { configPath: opts.config } : {}) }, () =>
-        CrValidator.fromDirectory(),
-      );
+      const { loadCheckedConfig } = await import('./config-check.ts');
+      const cfg = await loadCheckedConfig({ env, ...(opts.config ? { configPath: opts.config } : {}) }, crValidator);
       const log = createLogger(cfg.logLevel);
+      const { runOperator } = await import('../operator/run.ts');
       const op = await runOperator(cfg, log, {
         ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
         version: packageVersion(),
@@ -82,9 +86,12 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .option('--status-addr <host:port>', 'status endpoint and /metrics (default: $K8S_AWAIT_ELECTION_STATUS_ENDPOINT)')
     .passThroughOptions()
     .action(async (command: string[], opts: AwaitFlags) => {
+      const { awaitSettings } = await import('./await-settings.ts');
+      const { runAwait } = await import('./await.ts');
       const settings = awaitSettings(env, opts);
       const log = createLogger(settings.config.logLevel);
-      const kube = settings.service ? new KubeClient(await loadKubeConfig(settings.kubeconfig)) : undefined;
+      const kube = settings.service ? await kubeClient(settings.kubeconfig) : undefined;
+      const { routingHooks } = await import('./await-routing.ts');
       const hooks = kube
         ? routingHooks(kube, settings.service!, log, settings.config.leaderElection.retryPeriodMs)
         : {};
@@ -117,6 +124,8 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
     .option('-c, --config <file>', 'config file for the store and timings (default: $CONFIG_PATH)')
     .option('--kubeconfig <file>', 'kubeconfig for the Lease store (default: cluster.kubeconfig, in-cluster)')
     .action(async (opts: ElectFlags) => {
+      const { electSettings } = await import('./elect-settings.ts');
+      const { runElectUntilSignal } = await import('./elect.ts');
       const settings = electSettings(env, opts);
       const log = createLogger(settings.config.logLevel);
       await runElectUntilSignal(settings, log);
@@ -141,6 +150,8 @@ export function buildProgram(env: Record<string, string | undefined>): Command {
       [],
     )
     .action(async (opts: { config?: string; filename: string[] }) => {
+      const { runValidate } = await import('./validate.ts');
+      const { CrValidator } = await import('../validate/cr-validate.ts');
       let validator: CrValidator | undefined;
       const r = await runValidate(
         { ...(opts.config ? { config: opts.config } : {}), files: opts.filename },

@@ -43,7 +43,7 @@ export async function runValidate(opts: ValidateOptions, io: ValidateIO): Promis
   const out: string[] = [];
   const err: string[] = [];
   const checkConfig = opts.config !== undefined || !!io.env.CONFIG_PATH || opts.files.length === 0;
-  if (checkConfig) validateConfig(opts.config, io, read, out, err);
+  if (checkConfig) await validateConfig(opts.config, io, read, out, err);
 
   for (const file of opts.files) {
     let sources: { name: string; text: string }[];
@@ -76,19 +76,19 @@ export async function runValidate(opts: ValidateOptions, io: ValidateIO): Promis
   return { out, err, exitCode: err.length > 0 ? 2 : 0 };
 }
 
-function validateConfig(
+async function validateConfig(
   configPath: string | undefined,
   io: ValidateIO,
   read: (p: string) => string,
   out: string[],
   err: string[],
-): void {
+): Promise<void> {
   const path = configPath ?? (io.env.CONFIG_PATH || undefined);
   const name = path ?? '(defaults and environment)';
   const locate = fileLines(path, read);
   let cfg;
   try {
-    cfg = loadCheckedConfig({ env: io.env, readFile: read, ...(path ? { configPath: path } : {}) }, io.validator);
+    cfg = await loadCheckedConfig({ env: io.env, readFile: read, ...(path ? { configPath: path } : {}) }, io.validator);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) err.push(`${name}${lineSuffix(locate, configProblemPath(p))}: ${p}`);

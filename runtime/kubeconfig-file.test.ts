@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -57,9 +58,9 @@ test('file paths are read relative to the kubeconfig', () => {
 test('a token, a token file or a password becomes the Authorization header', async () => {
   writeFileSync(join(dir, 'token'), 'from-file\n');
   const header = async (user: Record<string, unknown>, cluster?: Record<string, unknown>) => {
-    const opts: { headers?: Record<string, string>; rejectUnauthorized?: boolean } = {};
+    const opts: RequestOptions = {};
     await new StaticAccess(settingsOf(kubeconfig(user, cluster))).applyToHTTPSOptions(opts);
-    return [opts.headers?.Authorization, opts.rejectUnauthorized];
+    return [(opts.headers as Record<string, string> | undefined)?.Authorization, opts.rejectUnauthorized];
   };
   assert.deepEqual(await header({ token: 'abc' }), ['Bearer abc', true]);
   assert.deepEqual(await header({ tokenFile: 'token' }), ['Bearer from-file', true]);
@@ -95,8 +96,9 @@ test('in a pod: the server from KUBERNETES_SERVICE_*, the mounted CA and token (
   writeFileSync(join(sa, 'token'), 'pod-token');
   const access = inClusterAccess(sa, { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' });
   assert.equal(access.getCurrentCluster().server, 'https://[fd00::1]:443');
-  const opts: { headers?: Record<string, string>; ca?: unknown } = {};
+  const opts: RequestOptions = {};
   await access.applyToHTTPSOptions(opts);
-  assert.deepEqual([String(opts.ca), opts.headers?.Authorization], ['POD CA', 'Bearer pod-token']);
+  const headers = opts.headers as Record<string, string>;
+  assert.deepEqual([String(opts.ca), headers.Authorization], ['POD CA', 'Bearer pod-token']);
   assert.throws(() => inClusterAccess(sa, {}), /KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset/);
 });
