@@ -61,7 +61,7 @@ bench-failover: deps ## failover benchmark on every lock store (JSON lines); ROU
 bench-await: deps ## highlander await failover per lock store (SIGKILL, SIGTERM → next child started; JSON lines); ROUNDS=20
 	bash e2e/with-servers.sh node --import tsx bench/await.ts --rounds $(or $(ROUNDS),20)
 
-bench-reconcile: deps ## reconcile benchmark: N CRs (CRS=1000) → children, Ready, takeover, idle requests, RSS
+bench-reconcile: deps build ## reconcile benchmark: N CRs (CRS=1000) → children, Ready, takeover, idle requests, RSS (operators from dist/)
 	bash e2e/with-servers.sh node --import tsx bench/reconcile.ts --crs $(or $(CRS),1000)
 
 bench-startup: deps build ## start-up time (spawn → /healthz, → leader) and idle RSS, sources via tsx vs dist; ROUNDS=5

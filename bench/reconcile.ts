@@ -14,7 +14,7 @@
 // operators' CPU, peak workqueue depth, reconcile times, requests by verb) go into its `diag`.
 // Every wait is bounded; at the end the operators are killed, the namespace deleted (the run
 // waits until its CRs are gone) and the bench's cluster-admin binding removed.
-// Usage: node --import tsx bench/reconcile.ts [--crs N] [--rate R] [--skip-takeover]
+// Usage: node --import tsx bench/reconcile.ts [--crs N] [--rate R] [--skip-takeover] [--from dist|sources]
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -50,8 +50,15 @@ const { values } = parseArgs({
     crs: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '50' },
     'skip-takeover': { type: 'boolean', default: false },
+    // The operators run what the image ships (dist/, `npm run build` first) unless told otherwise:
+    // memory and start-up differ a lot between the build and the sources through tsx.
+    from: { type: 'string', default: 'dist' },
   },
 });
+const FROM = values.from;
+if (FROM !== 'dist' && FROM !== 'sources') throw new RangeError(`--from (${FROM}) must be dist or sources`);
+if (FROM === 'dist' && !existsSync(new URL('../dist/cli/main.js', import.meta.url)))
+  throw new Error('bench: dist/cli/main.js is missing: run `npm run build` first (or pass --from sources)');
 const N = Number(values.crs);
 const RATE = Number(values.rate);
 if (!Number.isInteger(N) || N < 4) throw new RangeError(`--crs (${values.crs}) must be a whole number, at least 4`);
@@ -315,7 +322,10 @@ async function main(): Promise<Record<string, unknown>> {
     await withDeadline(watches.opened, 30_000, 'opening the watches');
 
     // 2. Two operators, as the ServiceAccount; the follower's caches synced too.
-    const env = operatorEnv('kubernetes', 'default', timings, { HIGHLANDER_KUBECONFIG: id.kubeconfig });
+    const env = operatorEnv('kubernetes', 'default', timings, {
+      HIGHLANDER_KUBECONFIG: id.kubeconfig,
+      HIGHLANDER_DEV: FROM === 'dist' ? '0' : '1',
+    });
     const leader = await startOperator('rec-a', env, true);
     procs.push(leader);
     const follower = await startOperator('rec-b', env, false);
@@ -332,7 +342,7 @@ async function main(): Promise<Record<string, unknown>> {
       follower,
       samplers,
       lastCrEventAt: performance.now(),
-      out: { bench: 'reconcile', crs: N, rate: RATE },
+      out: { bench: 'reconcile', crs: N, rate: RATE, from: FROM },
       diag: {},
     };
     onCrEvent = () => (run.lastCrEventAt = performance.now());
