@@ -15,7 +15,10 @@ import type { Slot } from './replicas.ts';
 export interface Session {
   slot: number;
   process: OperatorProcess;
+  /** The epoch it led at last (raises included). */
   epoch: number;
+  /** The epoch the store granted. */
+  grantedEpoch: number;
   /** When the granted request was sent (epoch ms): the grant happened at or after it. */
   requestedAt: number;
   /** When the process began acting as leader. */
@@ -64,6 +67,7 @@ export function sessions(slots: readonly Slot[]): Session[] {
           slot: slot.index,
           process: p,
           epoch: Number(l.epoch),
+          grantedEpoch: Number(l.epoch),
           requestedAt: typeof l.grantRequestedAt === 'number' ? l.grantRequestedAt : start,
           actingAt: start,
           endedAt: endedAt.length ? Math.min(...endedAt) : undefined,
@@ -139,11 +143,23 @@ export async function check(o: {
   return verdict;
 }
 
+/**
+ * Whether session `a` was granted before session `b` although its request was sent after b's:
+ * b's request waited (the Spanner emulator runs one read-write transaction at a time) while a
+ * was granted, led and ended, and only then was b granted. The evidence must be both: a stopped
+ * before b began acting, and a's epoch (raises included) is below the one b was granted. A store
+ * that lost its counter granting a lower epoch after b does not pass: its successor raises its
+ * epoch above every one written, so it is not below b's.
+ */
+function grantedBefore(a: Session, b: Session): boolean {
+  return a.endedAt !== undefined && a.endedAt <= b.actingAt && a.epoch < b.grantedEpoch;
+}
+
 /** Why a write of `slot` that landed at `at` came from a superseded writer, or undefined. */
-function superseded(all: readonly Session[], slot: number, at: number): string | undefined {
+export function superseded(all: readonly Session[], slot: number, at: number): string | undefined {
   const own = all.filter((s) => s.slot === slot && s.requestedAt <= at).at(-1);
   if (!own) return 'the writer held no grant';
-  const next = all.find((s) => s.requestedAt > own.requestedAt && s.requestedAt <= at);
+  const next = all.find((s) => s.requestedAt > own.requestedAt && s.requestedAt <= at && !grantedBefore(s, own));
   if (next) {
     return `slot ${slot} (epoch ${own.epoch}) was superseded ${at - next.requestedAt} ms before, by slot ${next.slot} (epoch ${next.epoch})`;
   }
