@@ -9,6 +9,7 @@ export function aroundStore(store: LockStore, around: Around): LockStore {
   return {
     backend: store.backend,
     lockName: store.lockName,
+    ...(store.announcesCleanRelease ? { announcesCleanRelease: true } : {}),
     tryAcquire: (h, ttl, o) => around('acquire', () => store.tryAcquire(h, ttl, o)),
     renew: (h, e, ttl, o) => around('renew', () => store.renew(h, e, ttl, o)),
     raiseEpoch: (h, e, min, ttl, o) => around('raise', () => store.raiseEpoch(h, e, min, ttl, o)),

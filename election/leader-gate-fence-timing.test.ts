@@ -188,6 +188,22 @@ test('a stopping leader with a write left unanswered raises the fence while its 
   assert.deepEqual(events(), ['fence a 2', 'release a 1']);
 });
 
+test('with a store that cannot announce a clean release (Spanner), the leader fences itself out while its work drains', async () => {
+  const lock = new MemoryLock(new FakeClock());
+  let drained = (): void => undefined;
+  const draining = new Promise<void>((r) => (drained = r));
+  const a = candidate(lock, 'a', { store: lock.client({ announcesCleanRelease: false }), drain: () => draining });
+  await a.gate.start();
+  await a.clock.advance(0);
+  const stopped = a.gate.stop(); // every write answered: clean, but the successor would not know
+  await a.clock.advance(0);
+  const events = () => lock.log.map((l) => l.split(' ').slice(1).join(' ')).slice(2);
+  assert.deepEqual(events(), ['fence a 2'], 'the fence waited for the work, or the release did not');
+  drained();
+  await stopped;
+  assert.deepEqual(events(), ['fence a 2', 'release a 1']);
+});
+
 test('a grant above the fence is given back, and taken again once the fence is raised to it', async () => {
   const lock = new MemoryLock(new FakeClock());
   const a = candidate(lock, 'a');

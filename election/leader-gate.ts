@@ -179,14 +179,18 @@ export class LeaderGate {
    * was answered, none can land later, so there is nothing for a fence to refuse: the release
    * says so (clean) and the successor starts without fencing us out. Otherwise our own epoch is
    * fenced out first — while the work drains when a write was already left unanswered, since
-   * what the fence can still refuse is a request of ours in flight. Worth it only while the hold
+   * what the fence can still refuse is a request of ours in flight, or when the store cannot
+   * carry `clean` to the successor. Worth it only while the hold
    * is ours: after our renew deadline followers raise it.
    */
   async #stepAside(l: Leading): Promise<void> {
     const fenceOut = () => this.#fence(l.epoch + 1, l.renewedAt + this.#t.renewDeadlineMs - this.#clock.now(), false);
-    const fenced = l.unanswered ? fenceOut() : undefined;
+    // A store that cannot tell the successor the release was clean (Spanner) leaves it to fence
+    // us out before it acquires: cheaper done here, while the work drains.
+    const announced = this.#store.announcesCleanRelease === true;
+    const fenced = l.unanswered || !announced ? fenceOut() : undefined;
     await l.work;
-    const clean = !!this.#outside && !l.unanswered;
+    const clean = !!this.#outside && announced && !l.unanswered;
     if (!clean) await (fenced ?? fenceOut());
     await this.#release(l.epoch, clean);
   }

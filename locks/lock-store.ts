@@ -57,6 +57,11 @@ export interface ReleaseOptions extends CallOptions {
  */
 export interface LockStore {
   readonly backend: Backend;
+  /**
+   * Whether a release's `clean` reaches the subscribers (Redis, PostgreSQL). Where it cannot, a
+   * successor fences the released epoch out itself, so the holder does it while its work drains.
+   */
+  readonly announcesCleanRelease?: boolean;
   /** The lock's name in the store (a Lease name, a Redis key, a row key). */
   readonly lockName: string;
   /**

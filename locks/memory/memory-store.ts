@@ -15,8 +15,8 @@ export class MemoryLock {
   constructor(readonly clock: Clock) {}
 
   /** A client of this lock; `down()` makes that client's calls fail as if the store were unreachable. */
-  client(): MemoryLockStore {
-    return new MemoryLockStore(this);
+  client(opts: { announcesCleanRelease?: boolean } = {}): MemoryLockStore {
+    return new MemoryLockStore(this, opts);
   }
 
   state(): LockState {
@@ -38,11 +38,18 @@ export class MemoryLock {
 /** One client of a {@link MemoryLock}. */
 export class MemoryLockStore implements LockStore {
   readonly backend = 'kubernetes' as const;
+  /** Its release events carry `clean` (false: behave as Spanner, whose polls cannot). */
+  readonly announcesCleanRelease: boolean;
   readonly lockName = 'memory';
   #down = false;
   calls = { acquire: 0, renew: 0, raise: 0, release: 0 };
 
-  constructor(readonly lock: MemoryLock) {}
+  constructor(
+    readonly lock: MemoryLock,
+    opts: { announcesCleanRelease?: boolean } = {},
+  ) {
+    this.announcesCleanRelease = opts.announcesCleanRelease ?? true;
+  }
 
   /** Makes this client's calls fail (true) or work again (false). */
   down(isDown = true): void {
@@ -95,7 +102,11 @@ export class MemoryLockStore implements LockStore {
     if (s.holder !== holder || s.epoch !== epoch) return Promise.resolve(false);
     this.lock.holder = null;
     this.lock.log.push(`${this.lock.clock.now()} release ${holder} ${epoch}`);
-    this.lock.emit(opts?.clean ? { type: 'released', epoch, clean: true } : { type: 'released', epoch });
+    this.lock.emit(
+      opts?.clean && this.announcesCleanRelease
+        ? { type: 'released', epoch, clean: true }
+        : { type: 'released', epoch },
+    );
     return Promise.resolve(true);
   }
 

@@ -47,6 +47,8 @@ export interface PostgresStoreOptions {
 /** A lock held in a PostgreSQL table row. */
 export class PostgresStore implements LockStore {
   readonly backend = 'db' as const;
+  /** Its release events carry `clean`. */
+  readonly announcesCleanRelease = true;
   readonly lockName: string;
   readonly #table: string;
   readonly #sql: ReturnType<typeof statements>;

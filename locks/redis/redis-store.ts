@@ -56,6 +56,8 @@ export interface RedisStoreOptions {
 /** A lock held in a Redis key. */
 export class RedisStore implements LockStore {
   readonly backend = 'redis' as const;
+  /** Its release events carry `clean`. */
+  readonly announcesCleanRelease = true;
   readonly lockName: string;
   readonly #names: RedisNames;
   readonly #timeoutMs: number;
